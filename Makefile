@@ -1,0 +1,64 @@
+# kcmin's build, demo and tests. `make deps` installs the real components
+# (the LLVM toolchain, QEMU, a Linux 6.12 tree and Debian's configs) from
+# Debian's archive; every target that needs them depends on it.
+
+GO      ?= go
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CACHE   := $(CURDIR)/.cache
+LINUX_TARBALL := /usr/src/linux-source-6.12.tar.xz
+LINUX   := $(CACHE)/linux-source-6.12
+DEB_PKGS := clang-19 lld-19 llvm-19 qemu-system-x86 linux-source-6.12 \
+	linux-config-6.12 bc bison flex libelf-dev libssl-dev cpio make gcc \
+	xz-utils
+
+export KCMIN_LINUX := $(LINUX)
+
+.PHONY: all build deps linux run test short bench e2e fuzz vet clean
+
+all: build
+
+build:
+	$(GO) build -o bin/kcmin ./cmd/kcmin
+
+# Install only what is missing, so a machine that has it all pays nothing.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
+
+# The real kernel tree, unpacked once.
+linux: $(LINUX)/Makefile
+$(LINUX)/Makefile: | deps
+	mkdir -p $(CACHE)
+	tar -C $(CACHE) -xf $(LINUX_TARBALL)
+	touch $@
+
+run: build
+	./bin/kcmin run -c minimize.toml -w $(CURDIR)/kcmin-work
+
+vet:
+	$(GO) vet ./...
+
+test: deps linux vet
+	$(GO) test -timeout 80m ./...
+
+short:
+	$(GO) test -short ./...
+
+bench:
+	$(GO) run ./minimize/cmd/kcmin-bench
+
+e2e: deps linux build
+	$(GO) test -tags e2e -timeout 6h -run E2E -v ./campaign/...
+
+fuzz:
+	$(GO) test -run XXX -fuzz FuzzReadConfig -fuzztime 30s ./kconfig
+	$(GO) test -run XXX -fuzz FuzzParseKconfig -fuzztime 30s ./kconfig
+
+clean:
+	rm -rf bin kcmin-work
