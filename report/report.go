@@ -1,0 +1,479 @@
+// Package report turns a campaign's culprits into what a kernel developer
+// sends and applies: fragments placed where `make NAME.config` finds them,
+// one command that reproduces the failure from a clean tree, a plain-text
+// report for a mailing list, and result.json for scripts.
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Width is the widest line of report.txt, as mailing lists want it.
+const Width = 72
+
+// Option is one culprit: a symbol and the line that sets it.
+type Option struct {
+	Name string // without CONFIG_
+	// Line is the option as a .config writes it: "CONFIG_A=y",
+	// "# CONFIG_B is not set".
+	Line string
+	// DefinedIn is the Kconfig file that defines the symbol, relative to
+	// the kernel tree: "arch/x86/Kconfig".
+	DefinedIn string
+	// DependsOn names the other culprits this one depends on, directly or
+	// through symbols that are not culprits.
+	DependsOn []string
+}
+
+// Base is the config the culprits go on top of.
+type Base struct {
+	// Targets are make config targets: defconfig, tinyconfig.
+	Targets []string
+	// File is a .config file, when the base is one rather than Targets.
+	File string
+	// Fragments are files merged onto the base, each with its lines.
+	Fragments []Named
+}
+
+// Named is a fragment file the user brought, by its file name.
+type Named struct {
+	Name  string // file name: boot.config
+	Lines []string
+}
+
+// Stats are the search's figures.
+type Stats struct {
+	Candidates int
+	Algorithm  string
+	Tests      int // oracle judgements run, over all runs of the campaign
+	Builds     int
+	CacheHits  int
+	Unresolved int
+	// Disagreements counts configs that kcmin's own resolver predicted
+	// differently from make olddefconfig.
+	Disagreements int
+	Elapsed       time.Duration // wall time of the tests, over all runs
+}
+
+// Input is everything a report says.
+type Input struct {
+	Arch     string   // ARCH=
+	SrcArch  string   // the directory under arch/: x86
+	MakeVars []string // LLVM=-19, CC=...
+	Target   string   // bzImage; "" when the campaign does not build
+	Base     Base
+	// Culprits are the minimal options, in the order of the Kconfig menus.
+	Culprits []Option
+	// Failure shows the failure: the matched warnings of the bad build,
+	// or the signature's facts.
+	Failure   []string
+	Signature []string
+	// Taken reports whether the kernel tree already has a fragment of
+	// that name (kernel/configs/NAME or arch/*/configs/NAME), which a
+	// reproducer must not overwrite.
+	Taken func(name string) bool
+	// Notes are extra lines for the report, each a paragraph.
+	Notes      []string
+	Verified   bool // base + culprits reproduces
+	OneMinimal bool // removing any one culprit makes the failure go
+	Stats
+}
+
+// Fragment is a file of the result at its place in the kernel tree.
+type Fragment struct {
+	Path  string   `json:"path"` // relative to the tree: kernel/configs/a.config
+	Lines []string `json:"lines"`
+}
+
+// Result is result.json.
+type Result struct {
+	Minimal    []string   `json:"minimal"`
+	Fragments  []Fragment `json:"fragments"`
+	Tests      int        `json:"tests"`
+	Builds     int        `json:"builds"`
+	CacheHits  int        `json:"cache_hits"`
+	Unresolved int        `json:"unresolved"`
+	Verified   bool       `json:"verified"`
+	OneMinimal bool       `json:"one_minimal"`
+
+	Base          string     `json:"base"`
+	BaseFragments []Fragment `json:"base_fragments,omitempty"`
+	Reproducer    []string   `json:"reproducer"`
+	Signature     []string   `json:"signature"`
+	Candidates    int        `json:"candidates"`
+	Algorithm     string     `json:"algorithm"`
+	Seconds       float64    `json:"seconds"`
+	Disagreements int        `json:"resolve_disagreements"`
+}
+
+// Layout is where every fragment goes and how the failure is reproduced.
+type Layout struct {
+	Fragments     []Fragment // the culprits' fragments, sorted by name
+	BaseFragments []Fragment // the user's base fragments, placed in the tree
+	// Commands reproduce the failure from a clean tree, one shell command
+	// each, without line breaks.
+	Commands []string
+}
+
+// Plan groups the culprits into fragments, names and places them, and
+// writes the commands that reproduce the failure.
+//
+// Culprits joined by dependency (through DependsOn, either way) share one
+// fragment. A fragment is named after the longest run of leading words
+// (split at _) that all its symbols share, lowercased: llvm_cov for
+// LLVM_COV_KERNEL and LLVM_COV_PROFILE_ALL; when they share none, or the
+// tree or another fragment already has that name, after the symbol the
+// others depend on (llvm_cov_kernel), then that with a _kcmin suffix. A
+// fragment goes to arch/SRCARCH/configs/ when all its symbols are defined
+// under arch/SRCARCH/, to kernel/configs/ otherwise.
+func Plan(in *Input) Layout {
+	used := map[string]bool{}
+	taken := func(name string) bool {
+		return used[name] || (in.Taken != nil && in.Taken(name+".config"))
+	}
+	var l Layout
+	for _, bf := range in.Base.Fragments {
+		name := pick(taken, strings.TrimSuffix(bf.Name, ".config"))
+		used[name] = true
+		l.BaseFragments = append(l.BaseFragments, Fragment{Path: "kernel/configs/" + name + ".config", Lines: bf.Lines})
+	}
+	for _, g := range groups(in.Culprits) {
+		name := pick(taken, commonPrefix(g.members), strings.ToLower(g.root))
+		used[name] = true
+		dir := "kernel/configs/"
+		if in.SrcArch != "" && allUnder(g.members, "arch/"+in.SrcArch+"/") {
+			dir = "arch/" + in.SrcArch + "/configs/"
+		}
+		f := Fragment{Path: dir + name + ".config"}
+		for _, o := range g.members {
+			f.Lines = append(f.Lines, o.Line)
+		}
+		l.Fragments = append(l.Fragments, f)
+	}
+	sort.Slice(l.Fragments, func(i, j int) bool { return fragName(l.Fragments[i]) < fragName(l.Fragments[j]) })
+	l.Commands = commands(in, l)
+	return l
+}
+
+// pick returns the first candidate name that is free, or the last one
+// with a _kcmin suffix (and a number, should even that be taken).
+func pick(taken func(string) bool, names ...string) string {
+	last := ""
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		last = n
+		if !taken(n) {
+			return n
+		}
+	}
+	for i := 1; ; i++ {
+		n := last + "_kcmin"
+		if i > 1 {
+			n = fmt.Sprintf("%s_kcmin%d", last, i)
+		}
+		if !taken(n) {
+			return n
+		}
+	}
+}
+
+func fragName(f Fragment) string { return strings.TrimSuffix(filepath.Base(f.Path), ".config") }
+
+func allUnder(opts []Option, dir string) bool {
+	for _, o := range opts {
+		if !strings.HasPrefix(o.DefinedIn, dir) {
+			return false
+		}
+	}
+	return true
+}
+
+type group struct {
+	root    string
+	members []Option // in the culprits' order
+}
+
+// groups splits the culprits into sets joined by dependency, each with
+// its root: the member the most others depend on, the first in menu
+// order on a tie.
+func groups(culprits []Option) []group {
+	index := map[string]int{}
+	for i, o := range culprits {
+		index[o.Name] = i
+	}
+	parent := make([]int, len(culprits))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		if parent[i] != i {
+			parent[i] = find(parent[i])
+		}
+		return parent[i]
+	}
+	for i, o := range culprits {
+		for _, d := range o.DependsOn {
+			if j, ok := index[d]; ok {
+				parent[find(i)] = find(j)
+			}
+		}
+	}
+	// dependents[j] counts the culprits that depend on j, transitively.
+	dependents := make([]int, len(culprits))
+	for i := range culprits {
+		seen := map[int]bool{i: true}
+		stack := []int{i}
+		for len(stack) > 0 {
+			k := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, d := range culprits[k].DependsOn {
+				if j, ok := index[d]; ok && !seen[j] {
+					seen[j] = true
+					dependents[j]++
+					stack = append(stack, j)
+				}
+			}
+		}
+	}
+	byRoot := map[int]*group{}
+	var order []int
+	for i, o := range culprits {
+		r := find(i)
+		g, ok := byRoot[r]
+		if !ok {
+			g = &group{root: o.Name}
+			byRoot[r] = g
+			order = append(order, r)
+		}
+		if dependents[i] > dependents[index[g.root]] {
+			g.root = o.Name
+		}
+		g.members = append(g.members, o)
+	}
+	out := make([]group, len(order))
+	for i, r := range order {
+		out[i] = *byRoot[r]
+	}
+	return out
+}
+
+// commonPrefix is the lowercased run of leading _-separated words that
+// all names share, "" when there is none.
+func commonPrefix(opts []Option) string {
+	if len(opts) == 1 {
+		return strings.ToLower(opts[0].Name)
+	}
+	words := strings.Split(opts[0].Name, "_")
+	n := len(words)
+	for _, o := range opts[1:] {
+		w := strings.Split(o.Name, "_")
+		k := 0
+		for k < n && k < len(w) && w[k] == words[k] {
+			k++
+		}
+		n = k
+	}
+	return strings.ToLower(strings.Join(words[:n], "_"))
+}
+
+// commands reproduce the failure from a clean tree.
+func commands(in *Input, l Layout) []string {
+	var cmds []string
+	for _, f := range append(slices.Clone(l.BaseFragments), l.Fragments...) {
+		cmds = append(cmds, "echo "+shellWord(strings.Join(f.Lines, "\n"))+" >"+f.Path)
+	}
+	mk := []string{"make", `-skj"$(nproc)"`}
+	if in.Arch != "" {
+		mk = append(mk, "ARCH="+in.Arch)
+	}
+	for _, v := range in.MakeVars {
+		name, val, _ := strings.Cut(v, "=")
+		mk = append(mk, name+"="+shellWord(val))
+	}
+	var targets []string
+	if in.Base.File == "" {
+		targets = append(targets, in.Base.Targets...)
+	}
+	for _, f := range append(slices.Clone(l.BaseFragments), l.Fragments...) {
+		targets = append(targets, filepath.Base(f.Path))
+	}
+	configs := braced(targets)
+	build := []string{}
+	if configs != "" {
+		build = append(build, configs)
+	}
+	if in.Target != "" {
+		build = append(build, in.Target)
+	}
+	if in.Base.File != "" {
+		cmds = append(cmds,
+			strings.Join(append(slices.Clone(mk), "mrproper"), " "),
+			"cp "+shellWord(filepath.Base(in.Base.File))+" .config")
+		if configs == "" {
+			build = append([]string{"olddefconfig"}, build...)
+		}
+		return append(cmds, strings.Join(append(mk, build...), " "))
+	}
+	return append(cmds, strings.Join(append(append(mk, "mrproper"), build...), " "))
+}
+
+// braced writes config targets the way the kernel's developers do:
+// {def,kvm_guest.,a.}config.
+func braced(targets []string) string {
+	switch len(targets) {
+	case 0:
+		return ""
+	case 1:
+		return targets[0]
+	}
+	stems := make([]string, len(targets))
+	for i, t := range targets {
+		s, ok := strings.CutSuffix(t, "config")
+		if !ok {
+			return strings.Join(targets, " ")
+		}
+		stems[i] = s
+	}
+	return "{" + strings.Join(stems, ",") + "}config"
+}
+
+// shellWord quotes a word for the shell when it needs it.
+func shellWord(s string) string {
+	if safeWord(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// safeWord reports whether a word means itself to the shell unquoted.
+func safeWord(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_=.,/+:@%-", r))
+	}) < 0
+}
+
+// Make builds the whole result.
+func Make(in *Input) (Layout, Result) {
+	l := Plan(in)
+	r := Result{
+		Minimal:       []string{},
+		Fragments:     l.Fragments,
+		Tests:         in.Tests,
+		Builds:        in.Builds,
+		CacheHits:     in.CacheHits,
+		Unresolved:    in.Unresolved,
+		Verified:      in.Verified,
+		OneMinimal:    in.OneMinimal,
+		Base:          baseName(in),
+		BaseFragments: l.BaseFragments,
+		Reproducer:    l.Commands,
+		Signature:     in.Signature,
+		Candidates:    in.Candidates,
+		Algorithm:     in.Algorithm,
+		Seconds:       in.Elapsed.Round(time.Second).Seconds(),
+		Disagreements: in.Disagreements,
+	}
+	for _, o := range in.Culprits {
+		r.Minimal = append(r.Minimal, o.Line)
+	}
+	if r.Fragments == nil {
+		r.Fragments = []Fragment{}
+	}
+	if r.Signature == nil {
+		r.Signature = []string{}
+	}
+	return l, r
+}
+
+// baseName says what the base is, in a few words.
+func baseName(in *Input) string {
+	var parts []string
+	if in.Base.File != "" {
+		parts = append(parts, filepath.Base(in.Base.File))
+	} else {
+		parts = append(parts, in.Base.Targets...)
+	}
+	for _, f := range in.Base.Fragments {
+		parts = append(parts, f.Name)
+	}
+	return strings.Join(parts, " + ")
+}
+
+// JSON is result.json's content.
+func JSON(r Result) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("result.json: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// Write writes the result into dir: minimal.config, each fragment at its
+// path in the tree, the base file and fragments it needs, report.txt and
+// result.json. Files of an earlier report that this one has not are
+// removed: dir is the report's alone.
+func Write(dir string, in *Input) (Result, error) {
+	l, r := Make(in)
+	if err := os.RemoveAll(dir); err != nil {
+		return r, fmt.Errorf("clear %s: %w", dir, err)
+	}
+	files := map[string][]byte{
+		"minimal.config": []byte(lines(r.Minimal)),
+		"report.txt":     []byte(Text(in, l)),
+	}
+	js, err := JSON(r)
+	if err != nil {
+		return r, err
+	}
+	files["result.json"] = js
+	for _, f := range append(slices.Clone(l.BaseFragments), l.Fragments...) {
+		files[f.Path] = []byte(lines(f.Lines))
+	}
+	if in.Base.File != "" {
+		data, err := os.ReadFile(in.Base.File)
+		if err != nil {
+			return r, fmt.Errorf("copy the base config into the report: %w", err)
+		}
+		files[filepath.Base(in.Base.File)] = data
+	}
+	for _, name := range sortedKeys(files) {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return r, fmt.Errorf("write report: %w", err)
+		}
+		if err := os.WriteFile(p, files[name], 0o644); err != nil {
+			return r, fmt.Errorf("write report: %w", err)
+		}
+	}
+	return r, nil
+}
+
+func lines(ls []string) string {
+	if len(ls) == 0 {
+		return ""
+	}
+	return strings.Join(ls, "\n") + "\n"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

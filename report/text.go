@@ -1,0 +1,239 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Text is report.txt: plain text for a mailing list, no line wider than
+// Width. Commands are wrapped with backslash-newline, so they still paste
+// into a shell; log lines are wrapped with an indented continuation.
+func Text(in *Input, l Layout) string {
+	var b strings.Builder
+	para := func(text string) {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		for _, line := range wrapProse(text, Width) {
+			b.WriteString(line + "\n")
+		}
+	}
+	n := len(in.Culprits)
+	para(fmt.Sprintf("kcmin: %s on top of %s reproduce%s the failure.",
+		plural(n, "option"), describeBase(in), map[bool]string{true: "s"}[n == 1]))
+
+	if len(in.Failure) > 0 {
+		para("The failure, as the bad config shows it:")
+		b.WriteByte('\n')
+		for _, f := range in.Failure {
+			for _, line := range wrapHanging(f, "  ", "      ", Width) {
+				b.WriteString(line + "\n")
+			}
+		}
+	}
+
+	para("To reproduce it from a clean tree:")
+	b.WriteByte('\n')
+	for _, c := range l.Commands {
+		for _, line := range wrapCommand(c, Width) {
+			b.WriteString(line + "\n")
+		}
+	}
+
+	switch {
+	case in.Verified && in.OneMinimal:
+		para(fmt.Sprintf("Verified: the base with these %s reproduces the failure, and without any one of them it is gone (1-minimal).",
+			plural(n, "option")))
+	case in.Verified:
+		para("Verified: the base with these options reproduces the failure. NOT 1-minimal: without one of them the failure stays, or that could not be tested.")
+	default:
+		para("NOT VERIFIED: the base with these options did not reproduce the failure when tested again, or could not be tested. Treat the result with care.")
+	}
+	for _, note := range in.Notes {
+		para(note)
+	}
+	para(statsLine(in))
+	return b.String()
+}
+
+func describeBase(in *Input) string {
+	var s string
+	if in.Base.File != "" {
+		s = "the config " + in.Base.File[strings.LastIndexByte(in.Base.File, '/')+1:]
+	} else {
+		s = strings.Join(in.Base.Targets, " + ")
+	}
+	for _, f := range in.Base.Fragments {
+		s += " + " + f.Name
+	}
+	if in.Arch != "" {
+		s += " (ARCH=" + in.Arch + ")"
+	}
+	return s
+}
+
+func statsLine(in *Input) string {
+	s := fmt.Sprintf("kcmin ran %s (%s", plural(in.Tests, "test"), plural(in.Builds, "build"))
+	if in.CacheHits > 0 {
+		s += fmt.Sprintf(", %s answered from its cache", plural(in.CacheHits, "question"))
+	}
+	if in.Unresolved > 0 {
+		s += fmt.Sprintf(", %d unresolved", in.Unresolved)
+	}
+	s += ") in " + in.Elapsed.Round(time.Second).String()
+	if in.Candidates > 0 {
+		s += fmt.Sprintf(", searching %s", plural(in.Candidates, "candidate option"))
+		if in.Algorithm != "" {
+			s += " with " + in.Algorithm
+		}
+	}
+	s += "."
+	if in.Disagreements > 0 {
+		s += fmt.Sprintf(" Its own Kconfig resolver disagreed with make olddefconfig on %s; make's answer was used.", plural(in.Disagreements, "config"))
+	}
+	return s
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// wrapProse fills words into lines of at most width columns.
+func wrapProse(text string, width int) []string {
+	return wrapHanging(text, "", "", width)
+}
+
+// wrapHanging fills words into lines: the first starts with first, the
+// others with rest. A word longer than a line is cut.
+func wrapHanging(text, first, rest string, width int) []string {
+	var out []string
+	line := first
+	empty := true
+	for _, w := range strings.Fields(text) {
+		for {
+			switch {
+			case empty && len(line)+len(w) <= width:
+				line += w
+			case !empty && len(line)+1+len(w) <= width:
+				line += " " + w
+			case empty:
+				// Alone on a line and still too long: cut it.
+				room := width - len(line)
+				out = append(out, line+w[:room])
+				line, w = rest, w[room:]
+				continue
+			default:
+				out = append(out, line)
+				line, empty = rest, true
+				continue
+			}
+			break
+		}
+		empty = false
+	}
+	if !empty {
+		out = append(out, line)
+	}
+	return out
+}
+
+// wrapCommand writes a shell command as "$ " lines of at most width
+// columns, breaking between words with backslash-newline, and inside a
+// long single-quoted line by closing and reopening the quote.
+func wrapCommand(cmd string, width int) []string {
+	words := shellSplit(cmd)
+	var out []string
+	line, empty := "$ ", true
+	for k, w := range words {
+		segs := strings.Split(w, "\n")
+		for i, seg := range segs {
+			if i > 0 {
+				// A newline inside quotes ends the line as it is.
+				out = append(out, line)
+				line, empty = "", true
+			}
+			// A line that may continue needs room for " \".
+			reserve := 2
+			if i < len(segs)-1 || k == len(words)-1 {
+				reserve = 0
+			}
+			sep := " "
+			if empty {
+				sep = ""
+			}
+			if i == 0 && !empty && len(line)+len(sep)+len(seg)+reserve > width {
+				out = append(out, line+` \`)
+				line, sep = "    ", ""
+			}
+			for strings.HasPrefix(w, "'") && len(line)+len(sep)+len(seg)+reserve > width {
+				head, tail := breakQuoted(seg, width-len(line)-len(sep)-2)
+				if head == "" {
+					break
+				}
+				out = append(out, line+sep+head+`'\`)
+				line, sep, seg = "", "", "'"+tail
+			}
+			line += sep + seg
+			empty = false
+		}
+	}
+	return append(out, line)
+}
+
+// breakQuoted cuts a piece of a single-quoted word at most room bytes
+// long, after a space if it can, and never next to a quote.
+func breakQuoted(seg string, room int) (head, tail string) {
+	if room <= 1 || room >= len(seg) {
+		return "", seg
+	}
+	cut := -1
+	for i := room; i > 1; i-- {
+		if strings.ContainsRune(seg[i-2:min(i+2, len(seg))], '\'') {
+			continue
+		}
+		if cut < 0 {
+			cut = i
+		}
+		if seg[i-1] == ' ' {
+			cut = i
+			break
+		}
+	}
+	if cut < 0 {
+		return "", seg
+	}
+	return seg[:cut], seg[cut:]
+}
+
+// shellSplit splits a command into its words, keeping quotes as written.
+func shellSplit(cmd string) []string {
+	var words []string
+	var cur strings.Builder
+	quote := byte(0)
+	for i := 0; i < len(cmd); i++ {
+		c := cmd[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == ' ':
+			if cur.Len() > 0 {
+				words = append(words, cur.String())
+				cur.Reset()
+			}
+			continue
+		}
+		cur.WriteByte(c)
+	}
+	if cur.Len() > 0 {
+		words = append(words, cur.String())
+	}
+	return words
+}
