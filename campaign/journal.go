@@ -1,0 +1,159 @@
+package campaign
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Record is one line of the journal: a finished test, or a question the
+// cache answered without one.
+type Record struct {
+	// Test is the test's number (its folder tests/NNNN); for a cache hit,
+	// the number of the test whose answer was reused.
+	Test int `json:"test"`
+	// Hit marks a question answered from an earlier test's config.
+	Hit bool `json:"hit,omitempty"`
+	// Role names the first two tests: "bad" and "base".
+	Role string `json:"role,omitempty"`
+	// Subset is the tested candidates, by symbol name, in candidate order.
+	Subset  []string `json:"subset"`
+	Attempt int      `json:"attempt"`
+	// Hash is the digest of the normalised config that make olddefconfig
+	// resolved the subset to; empty when it did not run.
+	Hash string `json:"hash,omitempty"`
+	// Predicted is the digest of the config kconfig resolved in-process.
+	Predicted string `json:"predicted,omitempty"`
+	Outcome   string `json:"outcome"` // reproduces | gone | unresolved
+	// Verdict is the oracle's own verdict, before the signature was
+	// matched against the bad config's.
+	Verdict   string   `json:"verdict,omitempty"`
+	Signature []string `json:"signature,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+	Built     bool     `json:"built,omitempty"`
+	ResolveMS int64    `json:"resolve_ms,omitempty"`
+	BuildMS   int64    `json:"build_ms,omitempty"`
+	JudgeMS   int64    `json:"judge_ms,omitempty"`
+	Time      string   `json:"time,omitempty"` // RFC 3339, when it finished
+}
+
+// Journal is the append-only record of a campaign's finished tests.
+type Journal struct {
+	f    *os.File
+	path string
+}
+
+// OpenJournal opens (creating) a journal and reads its records. A last
+// line cut short by a crash is dropped and cut from the file, so the next
+// record starts on a line of its own; any other bad line is an error.
+func OpenJournal(path string) (*Journal, []Record, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open journal: %w", err)
+	}
+	recs, good, err := readJournal(f, path)
+	if err == nil {
+		err = truncateTo(f, good)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return &Journal{f: f, path: path}, recs, nil
+}
+
+// ReadJournal reads a journal without changing it; a missing journal has
+// no records.
+func ReadJournal(path string) ([]Record, error) {
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	defer f.Close()
+	recs, _, err := readJournal(f, path)
+	return recs, err
+}
+
+// readJournal returns the records and the length of the good prefix.
+func readJournal(f *os.File, path string) ([]Record, int64, error) {
+	data, err := os.ReadFile(f.Name())
+	if err != nil {
+		return nil, 0, fmt.Errorf("read journal: %w", err)
+	}
+	var (
+		recs []Record
+		good int64
+	)
+	for lineno := 1; len(data) > 0; lineno++ {
+		line, rest, complete := bytes.Cut(data, []byte("\n"))
+		var r Record
+		err := json.Unmarshal(line, &r)
+		last := len(bytes.TrimSpace(rest)) == 0
+		switch {
+		case err == nil && complete:
+		case last:
+			// The crash came in the middle of the last append.
+			return recs, good, nil
+		default:
+			return nil, 0, fmt.Errorf("%s:%d: bad journal line: %v", path, lineno, err)
+		}
+		recs = append(recs, r)
+		good += int64(len(line)) + 1
+		data = rest
+	}
+	return recs, good, nil
+}
+
+func truncateTo(f *os.File, size int64) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	if fi.Size() != size {
+		if err := f.Truncate(size); err != nil {
+			return fmt.Errorf("cut the torn end of the journal: %w", err)
+		}
+	}
+	if _, err := f.Seek(size, 0); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// Append writes a record as one line and waits until it is on disk.
+func (j *Journal) Append(r Record) error {
+	if r.Time == "" {
+		r.Time = time.Now().UTC().Format(time.RFC3339)
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	line = append(line, '\n')
+	if _, err := j.f.Write(line); err != nil {
+		return fmt.Errorf("append to journal %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("sync journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// Close closes the journal file.
+func (j *Journal) Close() error { return j.f.Close() }
+
+// subsetKey identifies a question: a subset of candidates and an attempt.
+func subsetKey(names []string, attempt int) string {
+	return fmt.Sprintf("%d:%s", attempt, strings.Join(names, ","))
+}
+
+// hashKey identifies a resolved config and an attempt.
+func hashKey(hash string, attempt int) string {
+	return fmt.Sprintf("%d:%s", attempt, hash)
+}

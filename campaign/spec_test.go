@@ -1,0 +1,250 @@
+package campaign
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+)
+
+// specDir makes a folder with a minimal kernel-shaped tree, a bad config
+// and a script, for campaign files to point at.
+func specDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"linux/Makefile", "linux/Kconfig", "linux/arch/x86/Kconfig", "bad.config", "frag.config", "base.config"} {
+		p := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "check.sh"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+const goodSpec = `
+[kernel]
+source = "linux"
+make_vars = ["LLVM=-19"]
+[config]
+base = "defconfig"
+bad = "bad.config"
+[oracle]
+log_patterns = ['objtool: .* leaves \.noinstr\.text section']
+`
+
+func writeSpec(t *testing.T, dir, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, "minimize.toml")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadGood(t *testing.T) {
+	dir := specDir(t)
+	s, err := Load(writeSpec(t, dir, goodSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		what      string
+		got, want any
+	}{
+		{"source", s.Kernel.Source, filepath.Join(dir, "linux")},
+		{"arch", s.Kernel.Arch, "x86_64"},
+		{"target", s.Kernel.Target, "bzImage"},
+		{"jobs", s.Kernel.Jobs, runtime.NumCPU()},
+		{"build timeout", s.Kernel.BuildTimeout, 2 * time.Hour},
+		{"base targets", strings.Join(s.Config.BaseTargets, " "), "defconfig"},
+		{"bad", s.Config.Bad, filepath.Join(dir, "bad.config")},
+		{"build", s.Oracle.Build, "succeed"},
+		{"match", s.Oracle.Match, "all"},
+		{"patterns", len(s.Oracle.LogPatterns), 1},
+		{"algorithm", s.Search.Algorithm, "auto"},
+		{"workdir", s.Workdir, filepath.Join(dir, "kcmin-work")},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+		}
+	}
+}
+
+func TestLoadVariants(t *testing.T) {
+	dir := specDir(t)
+	tests := []struct {
+		name  string
+		text  string
+		check func(*Spec) string
+	}{
+		{"base file next to the campaign", strings.Replace(goodSpec, `base = "defconfig"`, `base = "base.config"`, 1),
+			func(s *Spec) string {
+				if s.Config.BaseFile != filepath.Join(dir, "base.config") || s.Config.BaseTargets != nil {
+					return "base.config should be a file"
+				}
+				return ""
+			}},
+		{"base of several targets", strings.Replace(goodSpec, `base = "defconfig"`, `base = "tinyconfig kvm_guest.config"`, 1),
+			func(s *Spec) string {
+				if strings.Join(s.Config.BaseTargets, ",") != "tinyconfig,kvm_guest.config" {
+					return "targets: " + strings.Join(s.Config.BaseTargets, ",")
+				}
+				return ""
+			}},
+		{"no build, a command judges", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./check.sh\", \"x\"]", 1) + "[kernel]\n",
+			nil},
+		{"target empty with a command", strings.Replace(strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./check.sh\"]", 1), `make_vars`, "target = \"\"\nmake_vars", 1),
+			func(s *Spec) string {
+				if s.Kernel.Target != "" || s.Oracle.Command[0] != filepath.Join(dir, "check.sh") {
+					return "target or command wrong"
+				}
+				return ""
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Load(writeSpec(t, dir, tt.text))
+			if tt.check == nil {
+				if err == nil {
+					t.Fatal("loaded a file that declares [kernel] twice")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg := tt.check(s); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
+}
+
+// TestLoadErrors checks that each mistake is reported with the file, its
+// line and the key, and that all of a file's mistakes come at once.
+func TestLoadErrors(t *testing.T) {
+	dir := specDir(t)
+	tests := []struct {
+		name string
+		text string
+		want []string // each must appear in the error
+	}{
+		{"unknown key", goodSpec + "colour = 'red'\n", []string{"minimize.toml:10: oracle.colour: unknown key"}},
+		{"unknown section", goodSpec + "[boots]\nx = 1\n", []string{"minimize.toml:10: boots: unknown section [boots]"}},
+		{"key outside a section", "target = 'x'\n" + goodSpec, []string{"minimize.toml:1: target: unknown key; keys belong in a section"}},
+		{"mis-cased key", strings.Replace(goodSpec, "source =", "Source =", 1), []string{"minimize.toml:3: kernel.Source: unknown key; keys are lower case"}},
+		{"wrong type", strings.Replace(goodSpec, "[kernel]", "[kernel]\njobs = \"4\"", 1), []string{"minimize.toml:3: kernel.jobs: wrong type: want an integer, got a string"}},
+		{"wrong element type", strings.Replace(goodSpec, `["LLVM=-19"]`, `["LLVM=-19", 5]`, 1), []string{"minimize.toml:4: kernel.make_vars[1]: wrong type: want a string, got 5"}},
+		{"missing bad", strings.Replace(goodSpec, `bad = "bad.config"`, `bad = "nope.config"`, 1), []string{"minimize.toml:7: config.bad: " + filepath.Join(dir, "nope.config") + ": no such file or directory"}},
+		{"missing source", strings.Replace(goodSpec, `source = "linux"`, `source = "nolinux"`, 1), []string{"minimize.toml:3: kernel.source: " + filepath.Join(dir, "nolinux") + ": no such file or directory"}},
+		{"source not a tree", strings.Replace(goodSpec, `source = "linux"`, `source = "linux/arch"`, 1), []string{"kernel.source: " + filepath.Join(dir, "linux/arch") + ": not a kernel tree (no Makefile)"}},
+		{"no source", strings.Replace(goodSpec, `source = "linux"`, ``, 1), []string{"minimize.toml: kernel.source: missing"}},
+		{"bad pattern", strings.Replace(goodSpec, `log_patterns = [`, `log_patterns = ['objtool: (', `, 1), []string{`minimize.toml:9: oracle.log_patterns[0]: bad pattern "objtool: (": missing closing )`}},
+		{"bad duration", strings.Replace(goodSpec, "[kernel]", "[kernel]\nbuild_timeout = \"2 hours\"", 1), []string{`minimize.toml:3: kernel.build_timeout: bad duration "2 hours"`}},
+		{"negative duration", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand_timeout = \"-1m\"", 1), []string{`oracle.command_timeout: duration "-1m" must be positive`}},
+		{"bad enum", strings.Replace(goodSpec, "[oracle]", "[oracle]\nbuild = \"maybe\"\nmatch = \"most\"", 1), []string{
+			`minimize.toml:9: oracle.build: "maybe" is not one of succeed, fail, any`,
+			`minimize.toml:10: oracle.match: "most" is not one of all, any`}},
+		{"bad algorithm", goodSpec + "[search]\nalgorithm = \"fast\"\n", []string{`minimize.toml:11: search.algorithm: "fast" is not one of auto, gbs, bisect, ddmin`}},
+		{"both bad and fragments", strings.Replace(goodSpec, `bad = "bad.config"`, "bad = \"bad.config\"\nbad_fragments = [\"frag.config\"]", 1), []string{"config.bad: set bad or bad_fragments, not both"}},
+		{"neither bad nor fragments", strings.Replace(goodSpec, `bad = "bad.config"`, "", 1), []string{"config: missing bad or bad_fragments"}},
+		{"missing fragment", strings.Replace(goodSpec, `bad = "bad.config"`, "bad_fragments = [\"frag.config\", \"gone.config\"]", 1), []string{"minimize.toml:7: config.bad_fragments[1]: " + filepath.Join(dir, "gone.config") + ": no such file"}},
+		{"base neither file nor target", strings.Replace(goodSpec, `base = "defconfig"`, `base = "my-base"`, 1), []string{`config.base: "my-base" is neither a file nor a make config target`}},
+		{"ARCH in make_vars", strings.Replace(goodSpec, `["LLVM=-19"]`, `["ARCH=arm64", "O=/tmp/x", "junk"]`, 1), []string{
+			"kernel.make_vars[0]: set kernel.arch instead of ARCH=",
+			"kernel.make_vars[1]: kcmin chooses O= itself",
+			`kernel.make_vars[2]: "junk" is not NAME=VALUE`}},
+		{"unknown arch", strings.Replace(goodSpec, "[kernel]", "[kernel]\narch = \"vax\"", 1), []string{`minimize.toml:3: kernel.arch: "vax": the tree has no arch/vax`}},
+		{"nothing to detect", strings.Replace(goodSpec, `log_patterns = ['objtool: .* leaves \.noinstr\.text section']`, "", 1), []string{"oracle: nothing to detect"}},
+		{"command not found", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"no-such-program-kcmin\"]", 1), []string{"minimize.toml:9: oracle.command: no-such-program-kcmin: not found in PATH"}},
+		{"command not executable", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./bad.config\"]", 1), []string{"oracle.command: " + filepath.Join(dir, "bad.config") + ": not an executable file"}},
+		{"syntax error", goodSpec + "[search\n", []string{"minimize.toml:10: "}},
+		{"many at once", strings.Replace(strings.Replace(goodSpec, `source = "linux"`, `source = 7`, 1), "[oracle]", "[oracle]\nbuild = \"x\"", 1) + "junk = 1\n", []string{
+			"minimize.toml:3: kernel.source: wrong type",
+			"minimize.toml:9: oracle.build:",
+			"minimize.toml:11: oracle.junk: unknown key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(writeSpec(t, dir, tt.text))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if ExitCode(err) != 2 {
+				t.Errorf("exit code %d, want 2", ExitCode(err))
+			}
+			msg := err.Error()
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error does not say %q:\n%s", w, msg)
+				}
+			}
+			var me *multierror.Error
+			if !strings.HasPrefix(tt.name, "syntax") && (!errorsAs(err, &me) || len(me.Errors) < len(tt.want)) {
+				t.Errorf("want at least %d errors in a multierror, got %v", len(tt.want), err)
+			}
+			for _, line := range strings.Split(msg, "\n") {
+				if !strings.Contains(line, "minimize.toml") {
+					t.Errorf("error line does not name the file: %q", line)
+				}
+			}
+		})
+	}
+}
+
+func TestCanonical(t *testing.T) {
+	dir := specDir(t)
+	path := writeSpec(t, dir, goodSpec)
+	s, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, err := s.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The canonical form loads back to the same campaign, from anywhere.
+	other := filepath.Join(t.TempDir(), "campaign.toml")
+	if err := os.WriteFile(other, c1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(other)
+	if err != nil {
+		t.Fatalf("canonical form does not load: %v\n%s", err, c1)
+	}
+	c2, err := back.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c1) != string(c2) {
+		t.Errorf("canonical form changes on a round trip:\n%s\n---\n%s", c1, c2)
+	}
+	// A changed input file changes the campaign.
+	if err := os.WriteFile(filepath.Join(dir, "bad.config"), []byte("CONFIG_A=y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c3, err := s.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c3) == string(c1) {
+		t.Error("the canonical form ignores the bad config's content")
+	}
+	if d := diffLines(string(c1), string(c3)); len(d) != 1 || !strings.HasPrefix(d[0], "content of "+filepath.Join(dir, "bad.config")) {
+		t.Errorf("diff names %q", d)
+	}
+}
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
