@@ -1,0 +1,392 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Default timeouts when a Make leaves them at zero.
+const (
+	DefaultTimeout       = 2 * time.Hour
+	DefaultConfigTimeout = 10 * time.Minute
+)
+
+// Make runs the kernel's make on one source tree. Every call names its
+// build dir (O=); a build dir is used by one call at a time, and kept
+// between builds so that they are incremental.
+type Make struct {
+	Source string   // the kernel tree
+	Arch   string   // ARCH=; empty leaves it to make
+	Vars   []string // NAME=value passed to every make, e.g. LLVM=-19
+	Jobs   int      // make -j; 0 = runtime.NumCPU()
+	// Timeout bounds a build (Build, Run); 0 = DefaultTimeout.
+	Timeout time.Duration
+	// ConfigTimeout bounds config targets (Resolve, Configure,
+	// KconfigEnv); 0 = DefaultConfigTimeout.
+	ConfigTimeout time.Duration
+}
+
+// makeEnv keeps the make that runs kcmin, if any, out of the kernel's
+// make: its flags and command-line variables travel in these.
+var makeEnv = []string{"MAKEFLAGS=", "MFLAGS=", "GNUMAKEFLAGS=", "MAKEOVERRIDES="}
+
+// argv is the make command line for dir and targets.
+func (m *Make) argv(dir string, targets []string) ([]string, error) {
+	if m.Source == "" {
+		return nil, errors.New("make: no kernel source tree")
+	}
+	src, err := filepath.Abs(m.Source)
+	if err != nil {
+		return nil, fmt.Errorf("make: source %s: %w", m.Source, err)
+	}
+	out, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("make: build dir %s: %w", dir, err)
+	}
+	jobs := m.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	argv := []string{"make", "-C", src, "O=" + out}
+	if m.Arch != "" {
+		argv = append(argv, "ARCH="+m.Arch)
+	}
+	for _, v := range m.Vars {
+		name, _, ok := strings.Cut(v, "=")
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			return nil, fmt.Errorf("make: variable %q is not NAME=value", v)
+		}
+		argv = append(argv, v)
+	}
+	// The environment may name another config file; kcmin's is .config.
+	argv = append(argv, "KCONFIG_CONFIG=.config", "-j"+strconv.Itoa(jobs))
+	return append(argv, targets...), nil
+}
+
+func (m *Make) timeout() time.Duration {
+	if m.Timeout > 0 {
+		return m.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (m *Make) configTimeout() time.Duration {
+	if m.ConfigTimeout > 0 {
+		return m.ConfigTimeout
+	}
+	return DefaultConfigTimeout
+}
+
+// Run runs make with targets in dir, its output to log, within Timeout.
+// A non-zero exit is an error that quotes the last line of the output
+// which says what went wrong.
+func (m *Make) Run(ctx context.Context, dir string, log io.Writer, targets ...string) error {
+	return m.run(ctx, dir, log, m.timeout(), targets)
+}
+
+func (m *Make) run(ctx context.Context, dir string, log io.Writer, timeout time.Duration, targets []string) error {
+	argv, err := m.argv(dir, targets)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("make %s: %w", strings.Join(targets, " "), err)
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	tail := &tailWriter{max: 8 << 10}
+	out := io.MultiWriter(log, tail)
+	code, err := Run(ctx, Cmd{Argv: argv, Env: makeEnv, Stdout: out, Stderr: out, Timeout: timeout})
+	what := "make " + strings.Join(targets, " ") + " in " + dir
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if code != 0 {
+		if line := lastComplaint(tail.Bytes()); line != "" {
+			return fmt.Errorf("%s: exit status %d: %s", what, code, line)
+		}
+		return fmt.Errorf("%s: exit status %d", what, code)
+	}
+	return nil
+}
+
+// Resolve writes config as dir/.config and resolves it with make
+// olddefconfig, returning the resolved .config. When the resolved file
+// ends up as it was before the call, its modification time is put back
+// too, so the next build does not run syncconfig for nothing: kbuild
+// re-syncs whenever .config is newer than include/config/auto.conf.
+func (m *Make) Resolve(ctx context.Context, dir string, config []byte, log io.Writer) ([]byte, error) {
+	path := filepath.Join(dir, ".config")
+	var resolved []byte
+	err := keepTimeIfSame(path, func() error {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, config) {
+			if err := writeFile(path, config); err != nil {
+				return err
+			}
+		}
+		if err := m.run(ctx, dir, log, m.configTimeout(), []string{"olddefconfig"}); err != nil {
+			return err
+		}
+		var err error
+		resolved, err = os.ReadFile(path)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("resolve config in %s: %w", dir, err)
+	}
+	return resolved, nil
+}
+
+// Configure runs config targets in dir (defconfig, tinyconfig,
+// "tinyconfig foo.config") and returns the .config they leave.
+func (m *Make) Configure(ctx context.Context, dir string, log io.Writer, targets ...string) ([]byte, error) {
+	if len(targets) == 0 {
+		return nil, errors.New("configure: no config target")
+	}
+	path := filepath.Join(dir, ".config")
+	var config []byte
+	err := keepTimeIfSame(path, func() error {
+		if err := m.run(ctx, dir, log, m.configTimeout(), targets); err != nil {
+			return err
+		}
+		var err error
+		config, err = os.ReadFile(path)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configure %s in %s: %w", strings.Join(targets, " "), dir, err)
+	}
+	return config, nil
+}
+
+// keepTimeIfSame runs change, which may rewrite path, and gives path back
+// its old modification time when its content is what it was.
+func keepTimeIfSame(path string, change func() error) error {
+	before, errBefore := os.ReadFile(path)
+	info, errInfo := os.Stat(path)
+	if err := change(); err != nil {
+		return err
+	}
+	if errBefore != nil || errInfo != nil {
+		return nil
+	}
+	after, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(before, after) {
+		return nil
+	}
+	if err := os.Chtimes(path, time.Time{}, info.ModTime()); err != nil {
+		return fmt.Errorf("restore the time of %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeFile replaces path through a temporary file, so a crash never
+// leaves half a config.
+func writeFile(path string, data []byte) error {
+	tmp := path + ".kcmin-tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// Build builds target in dir, which must hold a .config, with Timeout,
+// make's output to logPath. A build that fails or times out is an
+// Artifact saying so; the error is for faults around it (make missing,
+// no .config, ctx done). Files a failed build did not write are left out
+// of the Artifact, so that nobody judges a stale kernel.
+func (m *Make) Build(ctx context.Context, dir, target, logPath string) (*Artifact, error) {
+	a := &Artifact{Target: target, ExitCode: -1}
+	var err error
+	for _, p := range []struct {
+		dst *string
+		src string
+	}{{&a.Source, m.Source}, {&a.Dir, dir}, {&a.Log, logPath}} {
+		if *p.dst, err = filepath.Abs(p.src); err != nil {
+			return nil, fmt.Errorf("build %s: %w", target, err)
+		}
+	}
+	a.Config = filepath.Join(a.Dir, ".config")
+	if _, err := os.Stat(a.Config); err != nil {
+		return nil, fmt.Errorf("build %s in %s: no config to build: %w", target, dir, err)
+	}
+	var targets []string
+	if target != "" {
+		targets = []string{target}
+	}
+	argv, err := m.argv(a.Dir, targets)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(a.Log), 0o755); err != nil {
+		return nil, fmt.Errorf("build %s: %w", target, err)
+	}
+	log, err := os.Create(a.Log)
+	if err != nil {
+		return nil, fmt.Errorf("build %s: %w", target, err)
+	}
+	defer log.Close()
+
+	outputs := m.outputs(a.Dir, target)
+	before := make(map[string]os.FileInfo, len(outputs))
+	for _, p := range outputs {
+		if info, err := os.Stat(p); err == nil {
+			before[p] = info
+		}
+	}
+	start := time.Now()
+	code, err := Run(ctx, Cmd{Argv: argv, Env: makeEnv, Stdout: log, Stderr: log, Timeout: m.timeout()})
+	a.Duration = time.Since(start)
+	switch {
+	case errors.Is(err, ErrTimeout):
+		a.TimedOut = true
+	case err != nil:
+		return nil, fmt.Errorf("build %s in %s: %w", target, dir, err)
+	default:
+		a.ExitCode = code
+	}
+	if err := log.Close(); err != nil {
+		return nil, fmt.Errorf("build %s: write %s: %w", target, a.Log, err)
+	}
+
+	synced := modTime(filepath.Join(a.Dir, "include/config/auto.conf"))
+	pick := func(p string) string {
+		if built(p, before[p], a.OK(), synced) {
+			return p
+		}
+		return ""
+	}
+	a.Vmlinux = pick(outputs[0])
+	a.VmlinuxO = pick(outputs[1])
+	for _, p := range outputs[2:] {
+		if a.Image = pick(p); a.Image != "" {
+			break
+		}
+	}
+	return a, nil
+}
+
+// outputs lists the files a build of target may leave: vmlinux,
+// vmlinux.o, then where the target's own file may be: dir/target or the
+// arch's boot directory (arch/x86/boot/bzImage).
+func (m *Make) outputs(dir, target string) []string {
+	out := []string{filepath.Join(dir, "vmlinux"), filepath.Join(dir, "vmlinux.o")}
+	if target == "" {
+		return out
+	}
+	return append(out, filepath.Join(dir, target),
+		filepath.Join(dir, "arch", SrcArch(m.Arch), "boot", target))
+}
+
+// built says whether the file at p belongs to this build: written by it,
+// or, after a successful build, written after the config was last synced.
+func built(p string, before os.FileInfo, ok bool, synced time.Time) bool {
+	info, err := os.Stat(p)
+	if err != nil || !info.Mode().IsRegular() {
+		return false
+	}
+	if before == nil || !os.SameFile(before, info) || !info.ModTime().Equal(before.ModTime()) {
+		return true
+	}
+	return ok && !info.ModTime().Before(synced)
+}
+
+func modTime(p string) time.Time {
+	info, err := os.Stat(p)
+	if err != nil {
+		return time.Time{}
+	}
+	return info.ModTime()
+}
+
+// SrcArch is the directory under arch/ that holds ARCH=arch, as the
+// kernel's Makefile maps it; an empty arch is the host's.
+func SrcArch(arch string) string {
+	if arch == "" {
+		var u syscall.Utsname
+		if err := syscall.Uname(&u); err == nil {
+			arch = utsString(u.Machine[:])
+		}
+	}
+	switch arch {
+	case "i386", "i686", "x86_64", "x86":
+		return "x86"
+	case "sparc32", "sparc64":
+		return "sparc"
+	case "parisc64":
+		return "parisc"
+	case "aarch64":
+		return "arm64"
+	case "ppc", "ppc64", "ppc64le":
+		return "powerpc"
+	case "riscv32", "riscv64":
+		return "riscv"
+	case "s390x":
+		return "s390"
+	}
+	return arch
+}
+
+func utsString(b []int8) string {
+	s := make([]byte, 0, len(b))
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		s = append(s, byte(c))
+	}
+	return string(s)
+}
+
+// tailWriter keeps the last max bytes written to it.
+type tailWriter struct {
+	max int
+	buf []byte
+}
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailWriter) Bytes() []byte { return t.buf }
+
+// lastComplaint is the last line of make's output that says something of
+// its own: not make's "***" summary nor a directory change.
+func lastComplaint(out []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if l == "" || isMakeChatter(l) {
+			continue
+		}
+		return l
+	}
+	return ""
+}
+
+// isMakeChatter matches lines make itself prints about its recursion.
+func isMakeChatter(l string) bool {
+	if !strings.HasPrefix(l, "make") {
+		return false
+	}
+	return strings.Contains(l, "***") || strings.Contains(l, "Entering directory") ||
+		strings.Contains(l, "Leaving directory")
+}

@@ -1,0 +1,133 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrTimeout is wrapped by the error Run returns when a command ran past
+// its timeout and was killed.
+var ErrTimeout = errors.New("timed out")
+
+const (
+	// killGrace is how long a process group has between SIGTERM and
+	// SIGKILL: make uses it to delete half-written targets.
+	killGrace = 5 * time.Second
+	// pipeDelay bounds the wait for output pipes after the command ended:
+	// a grandchild that escaped the group and kept stdout open must not
+	// keep Run waiting.
+	pipeDelay = 2 * time.Second
+)
+
+// Cmd is one external command. Every command runs in its own process
+// group, so that a timeout or a cancel kills it with everything it
+// started.
+type Cmd struct {
+	Argv []string
+	Dir  string
+	// Env is added to os.Environ(); a later entry wins over an earlier
+	// one and over the inherited environment.
+	Env []string
+	// Stdout and Stderr receive the output; nil discards it. An *os.File
+	// is handed to the process as is, which costs no copying.
+	Stdout, Stderr io.Writer
+	// Timeout kills the command when it runs longer; 0 means no timeout
+	// other than the context's.
+	Timeout time.Duration
+}
+
+// Run starts c in a new process group and waits for it. A normal exit
+// returns its status and a nil error, whatever the status; a death by a
+// signal nobody here sent returns 128+signal, as a shell reports it. At
+// the timeout, or when ctx is done, the whole group gets SIGTERM, then
+// SIGKILL after a short grace; Run returns -1 and an error wrapping
+// ErrTimeout, or ctx.Err(). When the leader exits, whatever it left
+// running in its group is killed.
+func Run(ctx context.Context, c Cmd) (exitCode int, err error) {
+	if len(c.Argv) == 0 {
+		return -1, errors.New("run: empty command")
+	}
+	if err := ctx.Err(); err != nil {
+		return -1, err
+	}
+	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
+	cmd.Dir = c.Dir
+	if len(c.Env) > 0 {
+		cmd.Env = append(os.Environ(), c.Env...)
+	}
+	cmd.Stdout, cmd.Stderr = c.Stdout, c.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = pipeDelay
+	if err := cmd.Start(); err != nil {
+		return -1, fmt.Errorf("start %s: %w", c.Argv[0], err)
+	}
+	pgid := cmd.Process.Pid
+	go killLeftovers(pgid)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+
+	var timeout <-chan time.Time
+	if c.Timeout > 0 {
+		t := time.NewTimer(c.Timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var stopped error
+	select {
+	case err := <-done:
+		return exitStatus(cmd, err)
+	case <-timeout:
+		stopped = fmt.Errorf("%s: %w after %v", c.Argv[0], ErrTimeout, c.Timeout)
+	case <-ctx.Done():
+		stopped = ctx.Err()
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	grace := time.NewTimer(killGrace)
+	defer grace.Stop()
+	select {
+	case <-done:
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	case <-grace.C:
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-done
+	}
+	return -1, stopped
+}
+
+// killLeftovers waits for the group's leader to exit, without reaping it so
+// that its pid cannot be reused meanwhile, and kills what it left in its
+// group. Killing them at once closes the output pipes they hold, so Wait
+// returns without waiting for them.
+func killLeftovers(pid int) {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+}
+
+// exitStatus turns what Wait returned into Run's answer.
+func exitStatus(cmd *exec.Cmd, err error) (int, error) {
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil, errors.Is(err, exec.ErrWaitDelay), errors.As(err, &exitErr):
+	default:
+		return -1, fmt.Errorf("wait for %s: %w", cmd.Path, err)
+	}
+	st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if ok && st.Signaled() {
+		return 128 + int(st.Signal()), nil
+	}
+	return cmd.ProcessState.ExitCode(), nil
+}
