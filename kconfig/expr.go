@@ -8,16 +8,16 @@ import (
 type Op uint8
 
 const (
-	OpSymbol Op = iota // Sym
-	OpNot              // !L
-	OpAnd              // L && R
-	OpOr               // L || R
-	OpEqual            // Sym = Sym2
-	OpUnequal          // Sym != Sym2
-	OpLess             // Sym < Sym2
-	OpLessEqual        // Sym <= Sym2
-	OpGreater          // Sym > Sym2
-	OpGreaterEqual     // Sym >= Sym2
+	OpSymbol       Op = iota // Sym
+	OpNot                    // !L
+	OpAnd                    // L && R
+	OpOr                     // L || R
+	OpEqual                  // Sym = Sym2
+	OpUnequal                // Sym != Sym2
+	OpLess                   // Sym < Sym2
+	OpLessEqual              // Sym <= Sym2
+	OpGreater                // Sym > Sym2
+	OpGreaterEqual           // Sym >= Sym2
 )
 
 var opText = [...]string{"", "!", "&&", "||", "=", "!=", "<", "<=", ">", ">="}
