@@ -1,0 +1,66 @@
+package oracle
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strings"
+)
+
+// Tool is an external program a check runs, and the Debian package that
+// provides it, so a campaign can say before its first test what is
+// missing and how to get it.
+type Tool struct {
+	Name    string // a program looked up in PATH, or a path
+	Package string // the Debian package, "" when unknown
+}
+
+// toolFor names the Debian package of a program kcmin runs, by its base
+// name.
+func toolFor(program string) Tool {
+	base := program
+	if i := strings.LastIndexByte(base, '/'); i >= 0 {
+		base = base[i+1:]
+	}
+	pkg := ""
+	switch base {
+	case "qemu-system-x86_64", "qemu-system-i386":
+		pkg = "qemu-system-x86"
+	case "qemu-system-aarch64", "qemu-system-arm":
+		pkg = "qemu-system-arm"
+	}
+	return Tool{Name: program, Package: pkg}
+}
+
+// Find looks the tool up and says how to install it when it is missing.
+func (t Tool) Find() (string, error) {
+	path, err := exec.LookPath(t.Name)
+	if err == nil {
+		return path, nil
+	}
+	how := "install it"
+	if t.Package != "" {
+		how = "apt-get install " + t.Package
+	}
+	return "", fmt.Errorf("%s not found: %s", t.Name, how)
+}
+
+// MissingTools checks every tool once and reports all that are missing in
+// one error, sorted by name, or nil.
+func MissingTools(tools []Tool) error {
+	seen := map[string]bool{}
+	sorted := append([]Tool(nil), tools...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	var errs []error
+	for _, t := range sorted {
+		if seen[t.Name] {
+			continue
+		}
+		seen[t.Name] = true
+		if _, err := t.Find(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
