@@ -275,10 +275,13 @@ func (f ConfigFormat) Read(r io.Reader, filename string) (*Config, []Warning, er
 			continue
 		}
 		e.Pos = pos
-		if old, dup := c.Get(e.Name); dup {
-			warns = append(warns, Warning{pos, fmt.Sprintf("override: reassigning to symbol %s (set before at line %d)", e.Name, old.Pos.Line)})
+		if i, dup := c.index[e.Name]; dup {
+			warns = append(warns, Warning{pos, fmt.Sprintf("override: reassigning to symbol %s (set before at line %d)", e.Name, c.entries[i].Pos.Line)})
+			c.entries[i] = e
+			continue
 		}
-		c.Set(e)
+		c.index[e.Name] = len(c.entries)
+		c.entries = append(c.entries, e)
 	}
 	return c, warns, errs.ErrorOrNil()
 }
@@ -303,7 +306,7 @@ func (f ConfigFormat) parseLine(line string) (e Entry, ok bool, warn, errMsg str
 	if strings.IndexByte(line, 0) >= 0 {
 		return e, false, "", "NUL byte in line"
 	}
-	t := strings.TrimRight(line, " \t\r\v\f")
+	t := trimSpaceRight(line)
 	switch {
 	case t == "" && line != "":
 		return e, false, "whitespace-only line", ""
@@ -380,10 +383,12 @@ func (f ConfigFormat) parseComment(t string, trailingSpace bool) (e Entry, ok bo
 		}
 	}
 	fields := strings.Fields(t[1:])
-	if len(fields) == 4 && strings.HasPrefix(fields[0], prefix) &&
-		strings.EqualFold(strings.Join(fields[1:], " "), notSet) {
+	if len(fields) != 4 || !strings.EqualFold(strings.Join(fields[1:], " "), notSet) {
+		return e, false, "", ""
+	}
+	if name, ok := strings.CutPrefix(fields[0], prefix); ok && name != "" && nameLen(name) == len(name) {
 		return e, false, fmt.Sprintf("the kernel's conf reads this as a comment: an unset symbol is written exactly \"# %s%s %s\"",
-			prefix, fields[0][len(prefix):], notSet), ""
+			prefix, name, notSet), ""
 	}
 	return e, false, "", ""
 }
@@ -490,6 +495,20 @@ func isHex(v string) bool {
 		}
 	}
 	return true
+}
+
+// trimSpaceRight drops trailing ASCII whitespace.
+func trimSpaceRight(s string) string {
+	i := len(s)
+	for i > 0 {
+		switch s[i-1] {
+		case ' ', '\t', '\r', '\v', '\f':
+			i--
+			continue
+		}
+		break
+	}
+	return s[:i]
 }
 
 // nameLen is the length of the symbol name at the start of s.

@@ -125,6 +125,49 @@ func TestConfigPrefix(t *testing.T) {
 	}
 }
 
+// TestReadConfigLineWarnings checks which lines the reader warns about:
+// those the kernel's conf reads otherwise than they seem to say.
+func TestReadConfigLineWarnings(t *testing.T) {
+	tests := []struct {
+		line string
+		want string // substring of the one warning; "" for none
+	}{
+		{"CONFIG_A=y", ""},
+		{"# CONFIG_A is not set", ""},
+		{"# CONFIG_A=y", ""},
+		{"# comment with trailing blanks  ", ""},
+		{"#CONFIG_ is not set", ""},
+		{"# CONFIG_A-B is NOT set", ""},
+		{"# CONFIG_A is not set ", `trailing whitespace after "is not set": the kernel's conf reads this line as a comment, not as CONFIG_A=n`},
+		{"# CONFIG_A is not set\r", ""}, // CRLF
+		{"# CONFIG_A is not set\r\r", "trailing whitespace after"},
+		{"# CONFIG_A is not set\t", "trailing whitespace after"},
+		{"#CONFIG_A is not set", `the kernel's conf reads this as a comment: an unset symbol is written exactly "# CONFIG_A is not set"`},
+		{"#\tCONFIG_A\tis not set", `exactly "# CONFIG_A is not set"`},
+		{"# CONFIG_A is Not Set", `exactly "# CONFIG_A is not set"`},
+		{"# CONFIG_A  is not set", `exactly "# CONFIG_A is not set"`},
+		{"CONFIG_A=y ", "trailing whitespace ignored"},
+		{"\t", "whitespace-only line"},
+		{"CONFIG_A=yes", `value "yes": the kernel reads it as "y" for a bool or tristate`},
+		{"CONFIG_A=no", `value "no": the kernel reads it as "n"`},
+		{"CONFIG_A=module", `value "module": the kernel reads it as "m" for a tristate`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			_, warns, err := ReadConfig(strings.NewReader(tt.line+"\n"), "w.config")
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tt.want == "" && len(warns) != 0:
+				t.Errorf("warnings %v, want none", warns)
+			case tt.want != "" && (len(warns) != 1 || warns[0].Pos != Pos{File: "w.config", Line: 1} || !strings.Contains(warns[0].Msg, tt.want)):
+				t.Errorf("warnings %v, want one containing %q", warns, tt.want)
+			}
+		})
+	}
+}
+
 // TestReadConfigErrors checks the contract of the error: every bad line, in
 // order, as a *ConfigError with file and line, inside a *multierror.Error.
 func TestReadConfigErrors(t *testing.T) {
@@ -599,18 +642,51 @@ func TestRoundTripKernel(t *testing.T) {
 	c.Set(Entry{Name: "CMDLINE_BOOL", Value: "y"})
 	c.Set(Entry{Name: "CMDLINE", Value: cmdline, Quoted: true})
 	c.Set(Entry{Name: "LOCALVERSION", Value: `-"kc\min"`, Quoted: true})
-	f, err := os.Create(dotconfig)
+	// Lines the reader warns about, to see that the kernel reads them as
+	// the warnings say.
+	for _, name := range []string{"SWAP", "CROSS_MEMORY_ATTACH", "IKCONFIG", "HIBERNATION"} {
+		c.Delete(name)
+	}
+	var buf bytes.Buffer
+	if err := c.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	n := strings.Count(buf.String(), "\n")
+	buf.WriteString("# CONFIG_SWAP is not set \n" +
+		"#CONFIG_CROSS_MEMORY_ATTACH is not set\n" +
+		"CONFIG_IKCONFIG=module\n" +
+		"CONFIG_HIBERNATION=n\n" +
+		"CONFIG_HIBERNATION=y\n")
+	if err := os.WriteFile(dotconfig, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mine, warns, err := ReadConfigFile(dotconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Write(f); err != nil {
-		t.Fatal(err)
+	wantWarns := []string{
+		fmt.Sprintf(`%s:%d: trailing whitespace after "is not set": the kernel's conf reads this line as a comment, not as CONFIG_SWAP=n`, dotconfig, n+1),
+		fmt.Sprintf(`%s:%d: the kernel's conf reads this as a comment: an unset symbol is written exactly "# CONFIG_CROSS_MEMORY_ATTACH is not set"`, dotconfig, n+2),
+		fmt.Sprintf(`%s:%d: value "module": the kernel reads it as "m" for a tristate and rejects it for other types`, dotconfig, n+3),
+		fmt.Sprintf(`%s:%d: override: reassigning to symbol HIBERNATION (set before at line %d)`, dotconfig, n+5, n+4),
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
+	var gotWarns []string
+	for _, w := range warns {
+		gotWarns = append(gotWarns, w.String())
+	}
+	if !reflect.DeepEqual(gotWarns, wantWarns) {
+		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(gotWarns, "\n"), strings.Join(wantWarns, "\n"))
+	}
+	if mine.Value("SWAP") != "n" || mine.Value("IKCONFIG") != "module" || mine.Value("HIBERNATION") != "y" {
+		t.Errorf("read SWAP=%q IKCONFIG=%q HIBERNATION=%q", mine.Value("SWAP"), mine.Value("IKCONFIG"), mine.Value("HIBERNATION"))
 	}
 	mk("olddefconfig")
 	c = roundTrip(t, dotconfig)
+	for name, want := range map[string]string{"SWAP": "y", "CROSS_MEMORY_ATTACH": "y", "IKCONFIG": "m", "HIBERNATION": "y"} {
+		if got := c.Value(name); got != want {
+			t.Errorf("the kernel's conf made %s=%q, want %q", name, got, want)
+		}
+	}
 	if got := c.Value("CMDLINE"); got != cmdline {
 		t.Errorf("CMDLINE after olddefconfig = %q, want %q", got, cmdline)
 	}
