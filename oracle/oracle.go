@@ -7,6 +7,7 @@ package oracle
 
 import (
 	"context"
+	"errors"
 
 	"github.com/kcmin/kcmin/build"
 )
@@ -31,4 +32,27 @@ type Finding struct {
 type Check interface {
 	Name() string
 	Check(ctx context.Context, a *build.Artifact, testDir string) (Finding, error)
+}
+
+// Validator is a Check that can find mistakes in its own settings (a
+// pattern that does not compile, a program that is not there) before the
+// first test.
+type Validator interface {
+	Validate() error
+}
+
+// Validate asks every check that can validate itself, and reports all
+// mistakes at once.
+func Validate(checks []Check) error {
+	var errs []error
+	for _, c := range checks {
+		v, ok := c.(Validator)
+		if !ok {
+			continue
+		}
+		if err := v.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -1,0 +1,123 @@
+package oracle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kcmin/kcmin/build"
+)
+
+// What a BuildStatus wants of the build for the failure to count.
+const (
+	WantSucceed = "succeed"
+	WantFail    = "fail"
+	WantAny     = "any"
+)
+
+// BuildStatus judges how the build ended. With Want "succeed" the build
+// is a precondition: a build that fails hides whatever the campaign looks
+// for, so the test is Unresolved, never Gone. With "fail" the failure is
+// the build failing, and its facts are the normalised error lines
+// ("ld.lld: error: undefined symbol: foo"). With "any" it only requires
+// that make finished. A timed-out build is always Unresolved.
+type BuildStatus struct {
+	Want string // WantSucceed, WantFail or WantAny; "" is WantSucceed
+}
+
+// Name is "build".
+func (BuildStatus) Name() string { return "build" }
+
+// noteLines is how many of a failed build's last error lines go into the
+// notes.
+const noteLines = 10
+
+var (
+	errorLine  = regexp.MustCompile(`(?i)\berror\b:`)
+	makeErrors = regexp.MustCompile(`^make(\[\d+\])?: \*\*\*`)
+)
+
+// Validate reports a Want that is none of the three.
+func (c BuildStatus) Validate() error {
+	switch c.Want {
+	case "", WantSucceed, WantFail, WantAny:
+		return nil
+	}
+	return fmt.Errorf("build: %q is not succeed, fail or any", c.Want)
+}
+
+// Check reads a's exit status and, when it failed, its log.
+func (c BuildStatus) Check(ctx context.Context, a *build.Artifact, testDir string) (Finding, error) {
+	if err := c.Validate(); err != nil {
+		return Finding{}, err
+	}
+	want := c.Want
+	if want == "" {
+		want = WantSucceed
+	}
+	if a == nil {
+		return Finding{}, errors.New("no build to judge")
+	}
+	if a.TimedOut {
+		return Finding{Unresolved: fmt.Sprintf("the build timed out after %v", a.Duration.Round(time.Second)),
+			Notes: []string{"log: " + a.Log}}, nil
+	}
+	if a.ExitCode < 0 {
+		return Finding{Unresolved: "make did not finish", Notes: []string{"log: " + a.Log}}, nil
+	}
+	if a.OK() {
+		return Finding{Present: want != WantFail}, nil
+	}
+
+	errs, tail, err := buildErrors(a)
+	if err != nil {
+		return Finding{}, err
+	}
+	switch want {
+	case WantSucceed:
+		last := errs
+		if len(last) == 0 {
+			last = tail
+		}
+		if len(last) > noteLines {
+			last = last[len(last)-noteLines:]
+		}
+		notes := append([]string{"log: " + a.Log}, last...)
+		return Finding{Unresolved: fmt.Sprintf("the build failed (make exit status %d)", a.ExitCode),
+			Notes: notes}, nil
+	case WantFail:
+		facts := make([]string, 0, len(errs))
+		for _, l := range errs {
+			facts = append(facts, Normalize(l, a.Dir, a.Source))
+		}
+		if len(facts) == 0 {
+			facts = []string{fmt.Sprintf("make exit status %d", a.ExitCode)}
+		}
+		return Finding{Present: true, Facts: sortedSet(facts), Notes: []string{"log: " + a.Log}}, nil
+	}
+	return Finding{Present: true}, nil
+}
+
+// buildErrors returns the error lines of a's log, in order, and the log's
+// last lines for when there are none. Make's own "***" lines repeat the
+// real errors and are left out.
+func buildErrors(a *build.Artifact) (errs, tail []string, err error) {
+	if a.Log == "" {
+		return nil, nil, nil
+	}
+	err = eachLine(a.Log, func(line string) {
+		if strings.TrimSpace(line) == "" {
+			return
+		}
+		if tail = append(tail, line); len(tail) > noteLines {
+			tail = tail[1:]
+		}
+		if errorLine.MatchString(line) && !makeErrors.MatchString(line) {
+			errs = append(errs, line)
+		}
+	})
+	return errs, tail, err
+}
