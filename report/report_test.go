@@ -230,7 +230,7 @@ func TestPlan(t *testing.T) {
 			opts:  []Option{opt("DEBUG_KERNEL", "lib/Kconfig.debug"), opt("DEBUG_ENTRY", "arch/x86/Kconfig.debug", "DEBUG_KERNEL"), opt("KVM_GUEST", "arch/x86/Kconfig")},
 			taken: []string{"debug.config", "kvm_guest.config"},
 			want: map[string][]string{
-				"kernel/configs/debug_kernel.config":       {"CONFIG_DEBUG_KERNEL=y", "CONFIG_DEBUG_ENTRY=y"},
+				"kernel/configs/debug_kernel.config":      {"CONFIG_DEBUG_KERNEL=y", "CONFIG_DEBUG_ENTRY=y"},
 				"arch/x86/configs/kvm_guest_kcmin.config": {"CONFIG_KVM_GUEST=y"},
 			},
 		},

@@ -1,0 +1,35 @@
+package campaign
+
+import (
+	"github.com/kcmin/kcmin/kconfig"
+)
+
+// Knowledge is what a campaign asks of the kernel's Kconfig tree. The
+// kernel's own make olddefconfig stays the ground truth of what a config
+// resolves to; Knowledge decides which differences are candidates, what
+// must travel with what, where options live, and why a value did not stick.
+type Knowledge interface {
+	// Settable reports whether a fragment can set the symbol: some
+	// definition of it has a prompt. Symbols without one follow from
+	// others and are never candidates.
+	Settable(name string) bool
+	// Deps returns the symbols that the symbol's value depends on: those
+	// its dependencies and its prompt's conditions name (depends on, the
+	// enclosing if and menu blocks, "if" after the prompt) and, for a
+	// member of a choice, the choice's other members, which change with
+	// it. Sorted, each once, not transitive: the campaign follows chains.
+	Deps(name string) []string
+	// MenuIndex is the symbol's position in menu order, the order of make
+	// savedefconfig; -1 when the tree does not define it.
+	MenuIndex(name string) int
+	// DefinedIn is the file of the symbol's first definition, relative to
+	// the root of the tree ("arch/x86/Kconfig"); "" when undefined.
+	DefinedIn(name string) string
+	// Explain says in one line why the symbol does not have the value want
+	// (a literal as in .config: y, m, n, 0x10, "text") in the resolved
+	// config, in the words of menuconfig's help: "KASAN_INLINE=y needs
+	// KASAN [=n]". "" when it cannot tell.
+	Explain(resolved *kconfig.Config, name, want string) string
+	// Resolve resolves a config in-process as make olddefconfig does.
+	Resolve(c *kconfig.Config) (*kconfig.Config, error)
+}

@@ -1,0 +1,660 @@
+// Package campaign runs one minimization campaign: it resolves the base
+// and the bad config, lists the candidates, answers the search's questions
+// by resolving, building and judging configs (or from its journal and
+// cache), and writes the report. A campaign lives in a workdir; running it
+// again resumes it without repeating a finished test.
+package campaign
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kcmin/kcmin/build"
+	"github.com/kcmin/kcmin/kconfig"
+	"github.com/kcmin/kcmin/minimize"
+	"github.com/kcmin/kcmin/oracle"
+	"github.com/kcmin/kcmin/report"
+)
+
+// Options are what a run needs beside the campaign.
+type Options struct {
+	// Workdir overrides the campaign's workdir.
+	Workdir string
+	// Log receives a line for each event (one per test when no progress
+	// bar shows them); nil discards them.
+	Log io.Writer
+	// Progress is called whenever the state changes; nil for none.
+	Progress func(Status)
+	// Knowledge reads the kernel's Kconfig tree; nil parses it with the
+	// kconfig package.
+	Knowledge func(ctx context.Context, s *Spec, env map[string]string) (Knowledge, error)
+
+	// replayOnly answers from the journal alone: the report of a finished
+	// campaign, without building anything.
+	replayOnly bool
+}
+
+// Status is where a running campaign stands.
+type Status struct {
+	Tests      int // tests judged, over all runs
+	CacheHits  int
+	Candidates int
+	Undecided  int
+	Culprits   int
+	// EstimatedLeft is the search's estimate of the tests still to come.
+	EstimatedLeft int
+	// Phase is what runs now: "building test 12"; Since is when it began.
+	Phase string
+	Since time.Time
+}
+
+// Summary is what a finished run found.
+type Summary struct {
+	Workdir    string
+	ResultDir  string
+	Report     string // report.txt's text
+	Result     report.Result
+	Verified   bool
+	OneMinimal bool
+}
+
+// errReplay marks a question the journal does not answer, in replay-only
+// mode: the campaign has not finished.
+var errReplay = errors.New("the journal has no answer")
+
+type runner struct {
+	spec   *Spec
+	opts   Options
+	wd     *Workdir
+	log    io.Writer
+	make   *build.Make
+	know   Knowledge
+	checks []oracle.Check
+	match  oracle.MatchMode
+
+	base   *kconfig.Config // resolved base
+	cands  Candidates
+	role   string   // of the test being asked: "bad", "base" or ""
+	badSig []string // the bad config's signature
+
+	journal  *Journal
+	bySubset map[string]Record
+	byHash   map[string]Record // judged configs only
+	nextTest int
+	// distrust turns the in-process resolver's predictions off once one
+	// of them disagreed with make olddefconfig.
+	distrust bool
+	hits     int
+	status   Status
+}
+
+// Run runs or resumes a campaign to its end.
+func Run(ctx context.Context, s *Spec, opts Options) (*Summary, error) {
+	r, err := start(ctx, s, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	return r.search(ctx)
+}
+
+// start opens the workdir and the journal and gets the campaign ready for
+// its first question.
+func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
+	dir := opts.Workdir
+	if dir == "" {
+		dir = s.Workdir
+	}
+	wd, err := OpenWorkdir(dir)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{spec: s, opts: opts, wd: wd, log: opts.Log, bySubset: map[string]Record{}, byHash: map[string]Record{}}
+	defer func() {
+		if err != nil {
+			r.close()
+		}
+	}()
+	if !opts.replayOnly {
+		if err := wd.Adopt(s); err != nil {
+			return nil, err
+		}
+	}
+	if r.log == nil {
+		r.log = io.Discard
+	}
+	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.MakeVars, Jobs: s.Kernel.Jobs,
+		Timeout: s.Kernel.BuildTimeout, ConfigTimeout: s.Kernel.ConfigTimeout}
+	r.checks, r.match = checksOf(s)
+	if err := oracle.Validate(r.checks); err != nil {
+		return nil, inputError(fmt.Errorf("oracle: %w", err))
+	}
+	journal, recs, err := OpenJournal(wd.Path(journalFile))
+	if err != nil {
+		return nil, err
+	}
+	r.journal = journal
+	r.load(recs)
+	if err := r.setup(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *runner) close() {
+	if r.journal != nil {
+		r.journal.Close()
+	}
+	r.wd.Close()
+}
+
+// checksOf turns the campaign's oracle settings into checks, the
+// precondition (the build status) first.
+func checksOf(s *Spec) ([]oracle.Check, oracle.MatchMode) {
+	var cs []oracle.Check
+	if s.Kernel.Target != "" {
+		cs = append(cs, oracle.BuildStatus{Want: s.Oracle.Build})
+		if len(s.Oracle.LogPatterns) > 0 {
+			cs = append(cs, oracle.LogPatterns{Patterns: s.Oracle.LogPatterns})
+		}
+	}
+	if len(s.Oracle.Command) > 0 {
+		cs = append(cs, oracle.Command{Argv: s.Oracle.Command, Timeout: s.Oracle.CommandTimeout, Source: s.Kernel.Source})
+	}
+	return cs, oracle.MatchMode(s.Oracle.Match)
+}
+
+// load takes in the journal's answers.
+func (r *runner) load(recs []Record) {
+	r.nextTest = 1
+	for _, rec := range recs {
+		r.remember(rec)
+	}
+	if len(recs) == 0 || r.opts.replayOnly {
+		return
+	}
+	done := r.nextTest - 1
+	// Tests that started but never reached the journal run again.
+	repeat := 0
+	for n := r.nextTest; ; n++ {
+		if _, err := os.Stat(r.wd.TestDir(n)); err != nil {
+			break
+		}
+		repeat++
+	}
+	fmt.Fprintf(r.log, "resuming: %d tests done, %d to repeat\n", done, repeat)
+}
+
+func (r *runner) remember(rec Record) {
+	r.bySubset[subsetKey(rec.Subset, rec.Attempt)] = rec
+	if rec.Hit {
+		return
+	}
+	if rec.Verdict != "" && rec.Hash != "" {
+		r.byHash[hashKey(rec.Hash, rec.Attempt)] = rec
+	}
+	if rec.Predicted != "" && rec.Hash != "" && rec.Predicted != rec.Hash {
+		r.distrust = true
+	}
+	r.nextTest = max(r.nextTest, rec.Test+1)
+}
+
+// record appends a record to the journal, then lets the search see it.
+func (r *runner) record(rec Record) (Record, error) {
+	if err := r.journal.Append(rec); err != nil {
+		return rec, err
+	}
+	r.remember(rec)
+	if rec.Hit {
+		r.hits++
+	}
+	return rec, nil
+}
+
+// setup resolves the base and the bad config (once: the workdir keeps
+// them), reads the Kconfig tree and lists the candidates.
+func (r *runner) setup(ctx context.Context) error {
+	base, bad, err := r.resolveInputs(ctx)
+	if err != nil {
+		return err
+	}
+	r.base = base
+	r.phase("reading Kconfig")
+	env, err := r.make.KconfigEnv(ctx)
+	if err != nil {
+		return r.fault(ctx, inputError(fmt.Errorf("ask the kernel's Makefile for Kconfig's environment: %w", err)))
+	}
+	load := r.opts.Knowledge
+	if load == nil {
+		load = parseTree
+	}
+	r.know, err = load(ctx, r.spec, env)
+	if err != nil {
+		return r.fault(ctx, inputError(fmt.Errorf("read the Kconfig tree of %s: %w", r.spec.Kernel.Source, err)))
+	}
+	r.cands = FindCandidates(r.know, base, bad)
+	data, err := json.MarshalIndent(r.cands, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(r.wd.Path(candidatesFile), append(data, '\n')); err != nil {
+		return err
+	}
+	if len(r.cands.List) == 0 {
+		return inputError(fmt.Errorf("nothing to minimize: the base and the bad config resolve to configs that differ in no option a fragment can set (%d other differences)",
+			len(r.cands.Followers)))
+	}
+	fmt.Fprintf(r.log, "%d candidates: the options a fragment can set among the differences of base and bad config\n", len(r.cands.List))
+	return nil
+}
+
+func parseTree(ctx context.Context, s *Spec, env map[string]string) (Knowledge, error) {
+	tree, err := kconfig.Parse(ctx, kconfig.Options{SrcTree: s.Kernel.Source, Env: env})
+	if err != nil {
+		return nil, err
+	}
+	return NewTreeKnowledge(tree, s.Kernel.Source), nil
+}
+
+// fault returns ctx's error when the context is done (an interrupt is not
+// the input's fault), else err.
+func (r *runner) fault(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// resolveInputs returns the resolved base and bad configs, from the
+// workdir when an earlier run resolved them.
+func (r *runner) resolveInputs(ctx context.Context) (base, bad *kconfig.Config, err error) {
+	basePath, badPath := r.wd.Path(baseFile), r.wd.Path(badFile)
+	if base, err := readResolved(basePath); err == nil {
+		if bad, err := readResolved(badPath); err == nil {
+			return base, bad, nil
+		}
+	}
+	if r.opts.replayOnly {
+		return nil, nil, inputError(fmt.Errorf("workdir %s: the campaign has not resolved its configs yet: run it first", r.wd.Dir))
+	}
+	logf, err := os.OpenFile(r.wd.Path(setupLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer logf.Close()
+	dir := r.wd.BuildDir(0)
+	r.phase("resolving the base config")
+	baseText, err := r.resolveBase(ctx, dir, logf)
+	if err != nil {
+		return nil, nil, r.fault(ctx, inputError(fmt.Errorf("base config: %w (log: %s)", err, logf.Name())))
+	}
+	r.phase("resolving the bad config")
+	badText, err := r.resolveBad(ctx, dir, logf, baseText)
+	if err != nil {
+		return nil, nil, r.fault(ctx, inputError(fmt.Errorf("bad config: %w (log: %s)", err, logf.Name())))
+	}
+	if err := writeFileAtomic(basePath, baseText); err != nil {
+		return nil, nil, err
+	}
+	if err := writeFileAtomic(badPath, badText); err != nil {
+		return nil, nil, err
+	}
+	if base, err = readResolved(basePath); err != nil {
+		return nil, nil, err
+	}
+	if bad, err = readResolved(badPath); err != nil {
+		return nil, nil, err
+	}
+	return base, bad, nil
+}
+
+func (r *runner) resolveBase(ctx context.Context, dir string, log io.Writer) ([]byte, error) {
+	c := r.spec.Config
+	var text []byte
+	var err error
+	if c.BaseFile != "" {
+		if text, err = readInput(c.BaseFile); err != nil {
+			return nil, err
+		}
+		text, err = r.make.Resolve(ctx, dir, text, log)
+	} else {
+		text, err = r.make.Configure(ctx, dir, log, c.BaseTargets...)
+	}
+	if err != nil || len(c.BaseFragments) == 0 {
+		return text, err
+	}
+	return r.mergeResolve(ctx, dir, log, text, c.BaseFragments)
+}
+
+func (r *runner) resolveBad(ctx context.Context, dir string, log io.Writer, base []byte) ([]byte, error) {
+	c := r.spec.Config
+	if c.Bad != "" {
+		text, err := readInput(c.Bad)
+		if err != nil {
+			return nil, err
+		}
+		return r.make.Resolve(ctx, dir, text, log)
+	}
+	return r.mergeResolve(ctx, dir, log, base, c.BadFragments)
+}
+
+// mergeResolve merges fragments onto a config as merge_config.sh does and
+// resolves the result.
+func (r *runner) mergeResolve(ctx context.Context, dir string, log io.Writer, base []byte, fragments []string) ([]byte, error) {
+	cfg, _, err := kconfig.ReadConfig(bytes.NewReader(base), ".config")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fragments {
+		frag, _, err := kconfig.ReadConfigFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var overrides []kconfig.Override
+		cfg, overrides = kconfig.Merge(cfg, frag)
+		for _, o := range overrides {
+			fmt.Fprintln(log, o.String())
+		}
+	}
+	var b bytes.Buffer
+	if err := cfg.Write(&b); err != nil {
+		return nil, err
+	}
+	return r.make.Resolve(ctx, dir, b.Bytes(), log)
+}
+
+// readInput reads a config file the campaign names, checking its syntax.
+func readInput(path string) ([]byte, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := kconfig.ReadConfig(bytes.NewReader(text), path); err != nil {
+		return nil, err
+	}
+	return text, nil
+}
+
+func readResolved(path string) (*kconfig.Config, error) {
+	c, _, err := kconfig.ReadConfigFile(path)
+	return c, err
+}
+
+// search runs the first two tests and the search, and writes the report.
+func (r *runner) search(ctx context.Context) (*Summary, error) {
+	all := make([]int, len(r.cands.List))
+	for i := range all {
+		all[i] = i
+	}
+	r.status.Candidates, r.status.Undecided = len(all), len(all)
+	problem := r.cands.Problem()
+	if r.spec.Search.Flaky {
+		problem.Flaky, problem.Repeats = true, r.spec.Search.Repeats
+	}
+
+	r.role = "bad"
+	out, err := r.test(ctx, all, 0)
+	if err != nil {
+		return nil, r.stop(ctx, err)
+	}
+	bad := r.bySubset[subsetKey(r.cands.Names(all), 0)]
+	if out != minimize.Reproduces {
+		return nil, fmt.Errorf("%w: the bad config does not reproduce the failure: %s (test %d, %s)",
+			ErrNoResult, bad.Reason, bad.Test, r.wd.TestDir(bad.Test))
+	}
+	r.badSig = bad.Signature
+	if problem.Flaky && r.spec.Search.Repeats > 1 {
+		gone := 0
+		for a := 1; a < r.spec.Search.Repeats; a++ {
+			o, err := r.test(ctx, all, a)
+			if err != nil {
+				return nil, r.stop(ctx, err)
+			}
+			if o == minimize.Gone {
+				gone++
+			}
+		}
+		problem.FlakeRate = min(float64(gone)/float64(r.spec.Search.Repeats), 0.9)
+		fmt.Fprintf(r.log, "the bad config reproduced %d of %d times\n", r.spec.Search.Repeats-gone, r.spec.Search.Repeats)
+	}
+	r.role = "base"
+	out, err = r.test(ctx, nil, 0)
+	if err != nil {
+		return nil, r.stop(ctx, err)
+	}
+	base := r.bySubset[subsetKey(nil, 0)]
+	switch out {
+	case minimize.Reproduces:
+		return nil, fmt.Errorf("%w: the base reproduces the failure too, so there is nothing to minimize (test %d, %s)",
+			ErrNoResult, base.Test, r.wd.TestDir(base.Test))
+	case minimize.Unresolved:
+		return nil, fmt.Errorf("%w: the base config could not be judged: %s (test %d, %s)",
+			ErrNoResult, base.Reason, base.Test, r.wd.TestDir(base.Test))
+	}
+	r.role = ""
+
+	algo, err := minimize.ParseAlgorithm(r.spec.Search.Algorithm)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	res, err := minimize.Minimize(ctx, algo, problem, r.test, r.progress)
+	if err != nil {
+		return nil, r.stop(ctx, err)
+	}
+	return r.finish(res)
+}
+
+// stop explains why a search stopped before its end.
+func (r *runner) stop(ctx context.Context, err error) error {
+	if errors.Is(err, errReplay) {
+		return fmt.Errorf("%w: the campaign in %s has not finished; kcmin run resumes it", ErrNoResult, r.wd.Dir)
+	}
+	return r.fault(ctx, err)
+}
+
+func (r *runner) progress(p minimize.Progress) {
+	r.status.Undecided, r.status.Culprits, r.status.EstimatedLeft = p.Undecided, len(p.Culprits), p.EstimatedLeft
+	r.notify()
+}
+
+func (r *runner) phase(what string) {
+	r.status.Phase, r.status.Since = what, time.Now()
+	r.notify()
+}
+
+func (r *runner) notify() {
+	r.status.CacheHits = r.hits
+	r.status.Tests = r.judged()
+	if r.opts.Progress != nil {
+		r.opts.Progress(r.status)
+	}
+	if !r.opts.replayOnly {
+		data, err := json.Marshal(progressRecord{Status: r.status, Time: time.Now().UTC()})
+		if err == nil {
+			_ = writeFileAtomic(r.wd.Path(progressFile), data)
+		}
+	}
+}
+
+// progressRecord is progress.json, for kcmin status.
+type progressRecord struct {
+	Status
+	Time time.Time
+	Done bool
+}
+
+func (r *runner) judged() int {
+	n := 0
+	for _, rec := range r.bySubset {
+		if !rec.Hit && rec.Verdict != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// test answers the search: from the journal when it has the question,
+// else by resolving, building and judging.
+func (r *runner) test(ctx context.Context, kept []int, attempt int) (minimize.Outcome, error) {
+	names := r.cands.Names(kept)
+	if rec, ok := r.bySubset[subsetKey(names, attempt)]; ok {
+		if rec.Hit {
+			r.hits++
+		}
+		return outcomeOf(rec), nil
+	}
+	if r.opts.replayOnly {
+		return minimize.Unresolved, errReplay
+	}
+	rec, err := r.judge(ctx, kept, attempt, names)
+	if err != nil {
+		return minimize.Unresolved, err
+	}
+	r.logTest(rec, len(kept))
+	return outcomeOf(rec), nil
+}
+
+// asked counts a repeated question as a cache hit: the first answer of a
+// subset is its test (or hit); later ones cost nothing.
+func outcomeOf(rec Record) minimize.Outcome {
+	switch rec.Outcome {
+	case "reproduces":
+		return minimize.Reproduces
+	case "gone":
+		return minimize.Gone
+	}
+	return minimize.Unresolved
+}
+
+func (r *runner) logTest(rec Record, kept int) {
+	what := fmt.Sprintf("test %d", rec.Test)
+	if rec.Hit {
+		what = fmt.Sprintf("cache (config of test %d)", rec.Test)
+	}
+	line := fmt.Sprintf("%s: %d of %d candidates", what, kept, len(r.cands.List))
+	if rec.Role != "" {
+		line += " (the " + rec.Role + " config)"
+	}
+	line += ": " + rec.Outcome
+	if rec.Outcome == "unresolved" && rec.Reason != "" {
+		line += ": " + rec.Reason
+	}
+	if rec.Built {
+		line += fmt.Sprintf(", built in %v", (time.Duration(rec.BuildMS) * time.Millisecond).Round(time.Second/10))
+	}
+	fmt.Fprintln(r.log, line)
+}
+
+// judge finds the answer for a subset the journal does not have.
+func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []string) (Record, error) {
+	req := r.cands.Apply(r.base, kept)
+	start := time.Now()
+	// kconfig resolves in milliseconds what make olddefconfig takes
+	// seconds for: when it predicts a config already judged, the answer
+	// is known. make's word stays final: one disagreement ends the trust.
+	predicted := ""
+	if pc, err := r.know.Resolve(req); err == nil {
+		predicted = Hash(pc)
+		if !r.distrust && len(r.cands.notStuck(nil, pc, kept)) == 0 {
+			if prev, ok := r.byHash[hashKey(predicted, attempt)]; ok {
+				return r.record(hitOf(prev, names, attempt, predicted, r.role))
+			}
+		}
+	}
+
+	r.phase(fmt.Sprintf("resolving test %d", r.nextTest))
+	var input, resolveLog bytes.Buffer
+	if err := req.Write(&input); err != nil {
+		return Record{}, err
+	}
+	dir := r.wd.BuildDir(0)
+	text, err := r.make.Resolve(ctx, dir, input.Bytes(), &resolveLog)
+	if err != nil {
+		return Record{}, r.fault(ctx, fmt.Errorf("resolve the config of test %d: %w", r.nextTest, err))
+	}
+	resolved, _, err := kconfig.ReadConfig(bytes.NewReader(text), filepath.Join(dir, ".config"))
+	if err != nil {
+		return Record{}, fmt.Errorf("read the resolved config of test %d: %w", r.nextTest, err)
+	}
+	hash := Hash(resolved)
+	rec := Record{Test: r.nextTest, Role: r.role, Subset: names, Attempt: attempt, Hash: hash, Predicted: predicted,
+		ResolveMS: time.Since(start).Milliseconds()}
+	if predicted != "" && predicted != hash {
+		r.distrust = true
+		fmt.Fprintf(r.log, "note: kconfig's resolver and make olddefconfig disagree on test %d; make's answer is used from now on\n", r.nextTest)
+	}
+	why := r.cands.notStuck(r.know, resolved, kept)
+	if len(why) == 0 {
+		if prev, ok := r.byHash[hashKey(hash, attempt)]; ok {
+			return r.record(hitOf(prev, names, attempt, predicted, r.role))
+		}
+	}
+
+	// A test of its own: its folder holds what it asked and got.
+	tdir := r.wd.TestDir(rec.Test)
+	if err := os.RemoveAll(tdir); err != nil {
+		return Record{}, err
+	}
+	if err := os.MkdirAll(tdir, 0o755); err != nil {
+		return Record{}, err
+	}
+	var frag bytes.Buffer
+	if err := r.cands.Fragment(kept).Write(&frag); err != nil {
+		return Record{}, err
+	}
+	for name, data := range map[string][]byte{"fragment.config": frag.Bytes(), "resolved.config": text, "resolve.log": resolveLog.Bytes()} {
+		if err := os.WriteFile(filepath.Join(tdir, name), data, 0o644); err != nil {
+			return Record{}, err
+		}
+	}
+	if len(why) > 0 {
+		rec.Outcome = "unresolved"
+		rec.Reason = "did not stick: " + strings.Join(why, "; ")
+		return r.record(rec)
+	}
+
+	art := &build.Artifact{Source: r.spec.Kernel.Source, Dir: dir, Config: filepath.Join(dir, ".config")}
+	if r.spec.Kernel.Target != "" {
+		r.phase(fmt.Sprintf("building test %d", rec.Test))
+		art, err = r.make.Build(ctx, dir, r.spec.Kernel.Target, filepath.Join(tdir, "build.log"))
+		if ctx.Err() != nil {
+			return Record{}, ctx.Err()
+		}
+		if err != nil {
+			return Record{}, fmt.Errorf("build test %d: %w", rec.Test, err)
+		}
+		rec.Built, rec.BuildMS = true, art.Duration.Milliseconds()
+	}
+	r.phase(fmt.Sprintf("judging test %d", rec.Test))
+	jstart := time.Now()
+	j, err := oracle.Judge(ctx, r.checks, art, tdir)
+	if ctx.Err() != nil {
+		return Record{}, ctx.Err()
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("judge test %d: %w", rec.Test, err)
+	}
+	rec.JudgeMS = time.Since(jstart).Milliseconds()
+	rec.Verdict = j.Verdict.String()
+	if r.role != "bad" {
+		j = j.Against(r.match, r.badSig)
+	}
+	rec.Outcome, rec.Signature, rec.Reason = j.Verdict.String(), j.Signature, j.Reason
+	return r.record(rec)
+}
+
+// hitOf answers a question with an earlier test's judgement of the same
+// config.
+func hitOf(prev Record, names []string, attempt int, predicted, role string) Record {
+	return Record{Test: prev.Test, Hit: true, Role: role, Subset: names, Attempt: attempt, Hash: prev.Hash,
+		Predicted: predicted, Outcome: prev.Outcome, Verdict: prev.Verdict, Signature: prev.Signature,
+		Reason: fmt.Sprintf("the same config as test %d", prev.Test)}
+}
