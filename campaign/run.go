@@ -131,6 +131,9 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 	if r.log == nil {
 		r.log = io.Discard
 	}
+	if n := reapLeftovers(wd.BuildDir(0)); n > 0 {
+		fmt.Fprintf(r.log, "stopped %d make processes that an earlier kcmin left running in %s\n", n, wd.BuildDir(0))
+	}
 	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.MakeVars, Jobs: s.Kernel.Jobs,
 		Timeout: s.Kernel.BuildTimeout, ConfigTimeout: s.Kernel.ConfigTimeout}
 	r.checks, r.match = checksOf(s)

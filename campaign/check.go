@@ -1,0 +1,134 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kcmin/kcmin/build"
+	"github.com/kcmin/kcmin/oracle"
+)
+
+// CheckOptions say which config a check judges, and where.
+type CheckOptions struct {
+	// Workdir overrides the campaign's; the check uses its build dir and
+	// leaves its logs in WORKDIR/check.
+	Workdir string
+	// Config is a .config file to judge; "" judges the campaign's bad
+	// config, or its base with Base.
+	Config string
+	Base   bool
+	// Log receives a line for each step; nil discards them.
+	Log io.Writer
+	// Progress is called when a step begins; nil for none.
+	Progress func(Status)
+}
+
+// CheckResult is the oracle's judgement of one config.
+type CheckResult struct {
+	Dir       string // the check's folder: resolved.config, build.log, ...
+	Verdict   string
+	Reason    string
+	Signature []string
+	Notes     []string
+	Built     bool
+	Duration  time.Duration
+}
+
+// Check resolves, builds and judges one config once, the way a campaign's
+// tests do: the first thing to run, to see that the oracle says what one
+// expects of the bad config and of the base. It does not touch the
+// workdir's campaign or journal, so it can try oracle settings before a
+// campaign starts.
+func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error) {
+	dir := opts.Workdir
+	if dir == "" {
+		dir = s.Workdir
+	}
+	wd, err := OpenWorkdir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer wd.Close()
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	r := &runner{spec: s, wd: wd, log: log, opts: Options{Progress: opts.Progress, replayOnly: true}}
+	if n := reapLeftovers(wd.BuildDir(0)); n > 0 {
+		fmt.Fprintf(log, "stopped %d make processes that an earlier kcmin left running in %s\n", n, wd.BuildDir(0))
+	}
+	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.MakeVars, Jobs: s.Kernel.Jobs,
+		Timeout: s.Kernel.BuildTimeout, ConfigTimeout: s.Kernel.ConfigTimeout}
+	checks, _ := checksOf(s)
+	if err := oracle.Validate(checks); err != nil {
+		return nil, inputError(fmt.Errorf("oracle: %w", err))
+	}
+	cdir := wd.Path("check")
+	if err := os.RemoveAll(cdir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cdir, 0o755); err != nil {
+		return nil, err
+	}
+	logf, err := os.Create(filepath.Join(cdir, "resolve.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	start := time.Now()
+	bdir := wd.BuildDir(0)
+	var text []byte
+	switch {
+	case opts.Config != "":
+		r.phase("resolving " + opts.Config)
+		text, err = readInput(opts.Config)
+		if err != nil {
+			return nil, inputError(fmt.Errorf("check: %w", err))
+		}
+		text, err = r.make.Resolve(ctx, bdir, text, logf)
+	case opts.Base:
+		r.phase("resolving the base config")
+		text, err = r.resolveBase(ctx, bdir, logf)
+	default:
+		r.phase("resolving the base config")
+		var base []byte
+		if base, err = r.resolveBase(ctx, bdir, logf); err == nil {
+			r.phase("resolving the bad config")
+			text, err = r.resolveBad(ctx, bdir, logf, base)
+		}
+	}
+	if err != nil {
+		return nil, r.fault(ctx, inputError(fmt.Errorf("check: %w (log: %s)", err, logf.Name())))
+	}
+	if err := os.WriteFile(filepath.Join(cdir, "resolved.config"), text, 0o644); err != nil {
+		return nil, err
+	}
+	res := &CheckResult{Dir: cdir}
+	art := &build.Artifact{Source: s.Kernel.Source, Dir: bdir, Config: filepath.Join(bdir, ".config")}
+	if s.Kernel.Target != "" {
+		r.phase("building")
+		art, err = r.make.Build(ctx, bdir, s.Kernel.Target, filepath.Join(cdir, "build.log"))
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+		res.Built = true
+	}
+	r.phase("judging")
+	j, err := oracle.Judge(ctx, checks, art, cdir)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	res.Verdict, res.Reason, res.Signature, res.Notes = j.Verdict.String(), j.Reason, j.Signature, j.Notes
+	res.Duration = time.Since(start)
+	return res, nil
+}

@@ -1,0 +1,101 @@
+package campaign
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// reapLeftovers kills what a kcmin that died without cleaning up (kill -9,
+// a crash) left running in a build dir: make processes naming it as O=,
+// with their whole process groups, since each make ran in a group of its
+// own. A new make in the same dir would otherwise race the old one. The
+// caller holds the workdir's lock, so no live kcmin owns them.
+func reapLeftovers(buildDirs ...string) int {
+	want := map[string]bool{}
+	for _, d := range buildDirs {
+		want["O="+d] = true
+	}
+	self := os.Getpid()
+	ownPgid := syscall.Getpgrp()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var killed []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		match := false
+		for _, arg := range bytes.Split(cmdline, []byte{0}) {
+			if want[string(arg)] {
+				match = true
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		pgid := processGroup(pid)
+		if pgid <= 0 || pgid == ownPgid {
+			continue
+		}
+		if syscall.Kill(-pgid, syscall.SIGKILL) == nil {
+			killed = append(killed, pid)
+		}
+	}
+	// Wait, briefly, until they are gone and their files closed.
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range killed {
+		for time.Now().Before(deadline) {
+			if !alive(pid) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return len(killed)
+}
+
+// processGroup reads a process's group from /proc/PID/stat.
+func processGroup(pid int) int {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces: fields count
+	// from the last ")".
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	// state ppid pgrp ...
+	if len(f) < 3 {
+		return 0
+	}
+	pgid, _ := strconv.Atoi(f[2])
+	return pgid
+}
+
+// alive reports whether a process exists and is not a zombie.
+func alive(pid int) bool {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
+}

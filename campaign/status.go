@@ -1,0 +1,195 @@
+package campaign
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kcmin/kcmin/report"
+)
+
+// LoadWorkdir reads the campaign a workdir runs, from its own copy: the
+// config files the campaign named need not exist any more.
+func LoadWorkdir(dir string) (*Spec, error) {
+	p := filepath.Join(dir, campaignFile)
+	if _, err := os.Stat(p); err != nil {
+		return nil, inputError(fmt.Errorf("%s is not a kcmin workdir (no %s)", dir, campaignFile))
+	}
+	s, err := load(p, false)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	s.Workdir = abs
+	return s, nil
+}
+
+// Report writes a finished campaign's result/ again from its journal,
+// building nothing.
+func Report(ctx context.Context, dir string, opts Options) (*Summary, error) {
+	s, err := LoadWorkdir(dir)
+	if err != nil {
+		return nil, err
+	}
+	opts.Workdir = s.Workdir
+	opts.replayOnly = true
+	return Run(ctx, s, opts)
+}
+
+// WriteStatus prints what a workdir's campaign has done and what is left.
+// It reads the workdir without locking it, so it works while a campaign
+// runs there.
+func WriteStatus(w io.Writer, dir string) error {
+	s, err := LoadWorkdir(dir)
+	if err != nil {
+		return err
+	}
+	recs, err := ReadJournal(filepath.Join(s.Workdir, journalFile))
+	if err != nil {
+		return err
+	}
+	var cands Candidates
+	if data, err := os.ReadFile(filepath.Join(s.Workdir, candidatesFile)); err == nil {
+		if err := json.Unmarshal(data, &cands); err != nil {
+			return fmt.Errorf("read %s: %w", candidatesFile, err)
+		}
+	}
+	var prog progressRecord
+	haveProgress := false
+	if data, err := os.ReadFile(filepath.Join(s.Workdir, progressFile)); err == nil && json.Unmarshal(data, &prog) == nil {
+		haveProgress = true
+	}
+
+	fmt.Fprintf(w, "campaign  %s\n", s.Workdir)
+	base := strings.Join(s.Config.BaseTargets, " ")
+	if s.Config.BaseFile != "" {
+		base = s.Config.BaseFile
+	}
+	fmt.Fprintf(w, "kernel    %s (ARCH=%s %s)\n", s.Kernel.Source, s.Kernel.Arch, strings.Join(s.Kernel.MakeVars, " "))
+	fmt.Fprintf(w, "base      %s\n", base)
+	pid := LockedBy(s.Workdir)
+	state := "stopped; kcmin run resumes it"
+	if pid != 0 {
+		state = fmt.Sprintf("running (pid %d)", pid)
+	}
+	var res *report.Result
+	if data, err := os.ReadFile(filepath.Join(s.Workdir, resultDir, "result.json")); err == nil {
+		var r report.Result
+		if json.Unmarshal(data, &r) == nil {
+			res = &r
+			if pid == 0 {
+				state = "finished"
+				if !r.Verified {
+					state = "finished, NOT verified"
+				}
+			}
+		}
+	}
+	if len(recs) == 0 && len(cands.List) == 0 && pid == 0 {
+		state = "not started"
+	}
+	for _, r := range recs {
+		if (r.Role == "bad" && r.Outcome != "reproduces") || (r.Role == "base" && r.Outcome != "gone") {
+			state = fmt.Sprintf("stopped at test %d: the %s config %s (%s)", r.Test, r.Role, r.Outcome, r.Reason)
+		}
+	}
+	fmt.Fprintf(w, "state     %s\n", state)
+
+	var tests, builds, unresolved, hits int
+	var ms int64
+	var last time.Time
+	for _, r := range recs {
+		if r.Hit {
+			hits++
+			continue
+		}
+		if r.Verdict != "" {
+			tests++
+		}
+		if r.Built {
+			builds++
+		}
+		if r.Outcome == "unresolved" {
+			unresolved++
+		}
+		ms += r.ResolveMS + r.BuildMS + r.JudgeMS
+		if t, err := time.Parse(time.RFC3339, r.Time); err == nil && t.After(last) {
+			last = t
+		}
+	}
+	fmt.Fprintf(w, "tests     %d judged, %d builds, %d unresolved, %d answered from the cache; %v spent\n",
+		tests, builds, unresolved, hits, (time.Duration(ms) * time.Millisecond).Round(time.Second))
+	if !last.IsZero() {
+		fmt.Fprintf(w, "last      %s (%v ago)\n", last.Local().Format("2006-01-02 15:04:05"), time.Since(last).Round(time.Second))
+	}
+	if len(cands.List) > 0 {
+		line := fmt.Sprintf("search    %d candidates", len(cands.List))
+		if haveProgress && res == nil {
+			line += fmt.Sprintf(", %d undecided, %d culprits found, about %d tests left", prog.Undecided, prog.Culprits, prog.EstimatedLeft)
+			if prog.Phase != "" && pid != 0 {
+				line += fmt.Sprintf("; now %s (%v)", prog.Phase, time.Since(prog.Since).Round(time.Second))
+			}
+		}
+		fmt.Fprintln(w, line)
+	}
+	if res != nil {
+		fmt.Fprintf(w, "result    %s: %d options, verified %v, 1-minimal %v\n", filepath.Join(s.Workdir, resultDir), len(res.Minimal), res.Verified, res.OneMinimal)
+		for _, l := range res.Minimal {
+			fmt.Fprintf(w, "          %s\n", l)
+		}
+		return nil
+	}
+	if best := bestSoFar(recs, cands); best != nil {
+		fmt.Fprintf(w, "best      the smallest config that reproduced so far (test %d): %d options\n", best.Test, len(best.lines))
+		for _, l := range best.lines {
+			fmt.Fprintf(w, "          %s\n", l)
+		}
+	}
+	return nil
+}
+
+type best struct {
+	Test  int
+	lines []string
+}
+
+// bestSoFar is the smallest subset that reproduced, its lines in menu
+// order.
+func bestSoFar(recs []Record, cands Candidates) *best {
+	var pick *Record
+	for i := range recs {
+		r := &recs[i]
+		if r.Outcome != "reproduces" {
+			continue
+		}
+		if pick == nil || len(r.Subset) < len(pick.Subset) {
+			pick = r
+		}
+	}
+	if pick == nil {
+		return nil
+	}
+	byName := map[string]Candidate{}
+	for _, c := range cands.List {
+		byName[c.Name()] = c
+	}
+	b := &best{Test: pick.Test}
+	for _, name := range pick.Subset {
+		for _, o := range byName[name].Options {
+			b.lines = append(b.lines, o.Line())
+		}
+	}
+	if len(b.lines) > 12 {
+		n := len(b.lines)
+		b.lines = append(b.lines[:10], fmt.Sprintf("... and %d more", n-10))
+	}
+	return b
+}

@@ -1,0 +1,241 @@
+// Command kcmin finds the smallest Linux kernel config fragments that,
+// on top of a base config, still reproduce a failure. See README.md.
+//
+//	kcmin run [-c minimize.toml] [-w WORKDIR] [-q]
+//	kcmin status WORKDIR
+//	kcmin report WORKDIR
+//	kcmin check -c FILE [--config PATH | --base] [-w WORKDIR] [-q]
+//
+// Exit status: 0 a verified result (or, for check, the failure is there),
+// 1 no verified result (or the failure is not there), 2 bad input or setup.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/kcmin/kcmin/campaign"
+)
+
+const usage = `kcmin finds the smallest kernel config fragments that, on top of a base
+config, still reproduce a failure (objtool warnings, a build error, a
+boot hang), by building and judging configs between base and bad.
+
+Usage:
+  kcmin run [-c minimize.toml] [-w WORKDIR] [-q]   run or resume a campaign
+  kcmin status WORKDIR                             what is done, what is left
+  kcmin report WORKDIR                             write WORKDIR/result again
+  kcmin check -c FILE [--config PATH | --base]     judge one config once
+
+Run "kcmin COMMAND -h" for a command's options and an example.
+Exit status: 0 found, 1 no verified result, 2 bad input or setup.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"run":    cmdRun,
+		"status": cmdStatus,
+		"report": cmdReport,
+		"check":  cmdCheck,
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "kcmin: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	err := cmd(ctx, args[1:], stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "kcmin: interrupted; finished tests are in the journal, and kcmin run resumes")
+		return 1
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") {
+		fmt.Fprintln(stderr, msg)
+	} else {
+		fmt.Fprintln(stderr, "kcmin: "+msg)
+	}
+	return campaign.ExitCode(err)
+}
+
+// errUsage is a command line that cannot run; the flag package has said
+// why.
+var errUsage = errors.New("usage")
+
+// flags makes a command's flag set, with its help text.
+func flags(name, synopsis, help string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("kcmin "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: kcmin %s %s\n\n%s\n", name, synopsis, help)
+		if hasFlags(fs) {
+			fmt.Fprintln(stderr, "\nOptions:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parse parses a command's arguments, wanting exactly nargs positional
+// ones.
+func parse(fs *flag.FlagSet, args []string, nargs int) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() != nargs {
+		fmt.Fprintf(fs.Output(), "kcmin: %s wants %d argument(s), got %d\n\n", fs.Name(), nargs, fs.NArg())
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("run", "[-c minimize.toml] [-w WORKDIR] [-q]", `Runs the campaign the file describes: resolves the base and the bad
+config, checks that the bad config reproduces the failure and the base
+does not, searches the options that differ for the fewest that still
+reproduce it, verifies them, and writes WORKDIR/result: minimal.config,
+the fragments at their place in the tree, report.txt and result.json.
+
+Stop it at any time (Ctrl-C, or kill); run the same command again and it
+resumes, repeating no finished test. A workdir that holds another
+campaign is refused.
+
+Example:
+  kcmin run -c minimize.toml -w /var/tmp/kcmin-objtool`, stderr)
+	file := fs.String("c", "minimize.toml", "the campaign file")
+	work := fs.String("w", "", "the workdir (default: the campaign's [campaign] workdir)")
+	quiet := fs.Bool("q", false, "print no progress, only the result and errors")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	spec, err := campaign.Load(*file)
+	if err != nil {
+		return err
+	}
+	disp := campaign.NewDisplay(os.Stderr, *quiet)
+	sum, err := campaign.Run(ctx, spec, campaign.Options{Workdir: *work, Log: disp, Progress: disp.Progress})
+	disp.Close()
+	if sum != nil {
+		fmt.Fprint(stdout, sum.Report)
+		fmt.Fprintf(stderr, "result: %s\n", sum.ResultDir)
+	}
+	return err
+}
+
+func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("status", "WORKDIR", `Shows what a campaign has done and what is left: tests run, builds,
+cache hits, candidates still undecided, culprits found so far and the
+smallest config that reproduced, or the result once it is there. It
+works while the campaign runs.
+
+Example:
+  kcmin status kcmin-work`, stderr)
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	return campaign.WriteStatus(stdout, fs.Arg(0))
+}
+
+func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("report", "WORKDIR", `Writes WORKDIR/result again from the journal of a finished campaign,
+building nothing, and prints report.txt.
+
+Example:
+  kcmin report kcmin-work`, stderr)
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	sum, err := campaign.Report(ctx, fs.Arg(0), campaign.Options{})
+	if sum != nil {
+		fmt.Fprint(stdout, sum.Report)
+		fmt.Fprintf(stderr, "result: %s\n", sum.ResultDir)
+	}
+	return err
+}
+
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("check", "-c FILE [--config PATH | --base] [-w WORKDIR] [-q]", `Resolves, builds and judges one config once, with the campaign's
+oracle: the bad config by default, the base with --base, or any .config.
+Run it first, to see that the oracle says what you expect. It leaves its
+logs in WORKDIR/check and touches no campaign. Exit status 0 when the
+failure is there, 1 when it is not or cannot be judged.
+
+Example:
+  kcmin check -c minimize.toml
+  kcmin check -c minimize.toml --base`, stderr)
+	file := fs.String("c", "minimize.toml", "the campaign file")
+	config := fs.String("config", "", "a .config to judge instead of the campaign's bad config")
+	base := fs.Bool("base", false, "judge the campaign's base config")
+	work := fs.String("w", "", "the workdir whose build dir to use (default: the campaign's)")
+	quiet := fs.Bool("q", false, "print no progress")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *config != "" && *base {
+		fmt.Fprintln(stderr, "kcmin check: --config and --base exclude each other")
+		return errUsage
+	}
+	spec, err := campaign.Load(*file)
+	if err != nil {
+		return err
+	}
+	disp := campaign.NewDisplay(os.Stderr, *quiet)
+	res, err := campaign.Check(ctx, spec, campaign.CheckOptions{Workdir: *work, Config: *config, Base: *base, Log: disp, Progress: disp.Progress})
+	disp.Close()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "verdict:   %s\nreason:    %s\n", res.Verdict, res.Reason)
+	for i, s := range res.Signature {
+		label := ""
+		if i == 0 {
+			label = "signature:"
+		}
+		fmt.Fprintf(stdout, "%-10s %s\n", label, s)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(stdout, "note:      %s\n", n)
+	}
+	fmt.Fprintf(stdout, "logs:      %s\n", res.Dir)
+	if res.Verdict != "reproduces" {
+		return fmt.Errorf("%w: the failure is not there (%s)", campaign.ErrNoResult, res.Verdict)
+	}
+	return nil
+}
