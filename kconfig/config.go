@@ -625,9 +625,10 @@ func literalLine(name, lit string) string {
 
 // Merge applies fragments onto base in turn, as merge_config.sh does: a
 // later assignment overrides an earlier one, and each override that changes
-// the value is reported. The result holds base's symbols in base's order,
-// then the new symbols in the order the fragments bring them. Neither base
-// nor the fragments change; base may be nil.
+// the value is reported. Like merge_config.sh, which deletes the old line
+// and appends the fragment, an assignment a fragment makes moves to the
+// end: the order matters to conf, whose last choice member read wins.
+// Neither base nor the fragments change; base may be nil.
 func Merge(base *Config, fragments ...*Config) (*Config, []Override) {
 	out := NewConfig()
 	if base != nil {
@@ -639,8 +640,13 @@ func Merge(base *Config, fragments ...*Config) (*Config, []Override) {
 			continue
 		}
 		frag.each(func(e Entry) {
-			if old, ok := out.Get(e.Name); ok && !old.same(e) {
-				overrides = append(overrides, Override{Name: e.Name, Old: old.Literal(), New: e.Literal(), Pos: e.Pos})
+			if old, ok := out.Get(e.Name); ok {
+				if !old.same(e) {
+					overrides = append(overrides, Override{Name: e.Name, Old: old.Literal(), New: e.Literal(), Pos: e.Pos})
+				}
+				// merge_config.sh drops the old line and appends the
+				// fragment: the order decides which choice member wins.
+				out.Delete(e.Name)
 			}
 			out.Set(e)
 		})

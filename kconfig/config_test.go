@@ -468,7 +468,8 @@ func TestMerge(t *testing.T) {
 	for _, e := range got.Entries() {
 		lines = append(lines, e.Line())
 	}
-	wantLines := []string{"CONFIG_A=m", "CONFIG_B=y", `CONFIG_S="x"`, `CONFIG_I="5"`, "CONFIG_NEW1=y", "CONFIG_NEW2=m"}
+	// merge_config.sh drops each overridden line and appends the fragment
+	wantLines := []string{"CONFIG_NEW1=y", "CONFIG_B=y", "CONFIG_NEW2=m", "CONFIG_A=m", `CONFIG_S="x"`, `CONFIG_I="5"`}
 	if !reflect.DeepEqual(lines, wantLines) {
 		t.Errorf("merged\n%q\nwant\n%q", lines, wantLines)
 	}

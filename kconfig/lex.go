@@ -1,6 +1,9 @@
 package kconfig
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 type tokKind uint8
 
@@ -66,7 +69,6 @@ var keywords = map[string]tokKind{
 	"menuconfig": tMenuconfig, "modules": tModules, "on": tOn,
 	"prompt": tPrompt, "range": tRange, "select": tSelect, "source": tSource,
 	"string": tString, "tristate": tTristate, "visible": tVisible,
-	"transitional": tTransitional,
 }
 
 var tokNames = map[tokKind]string{
@@ -118,9 +120,10 @@ const (
 // and strings as it goes, like the kernel's own scanner.
 type lexer struct {
 	file  string
-	src   []byte
+	src   string
 	pos   int
 	line  int // line of pos
+	bol   int // offset where the line of pos begins
 	state lexState
 	mac   *macros
 
@@ -131,18 +134,18 @@ type lexer struct {
 	warn func(Pos, string)
 }
 
-func newLexer(file string, src []byte, mac *macros, errs, warn func(Pos, string)) *lexer {
+func newLexer(file string, src string, mac *macros, errs, warn func(Pos, string)) *lexer {
 	return &lexer{file: file, src: src, line: 1, mac: mac, prev: tEOL, prevPrev: tEOL, errs: errs, warn: warn}
 }
 
 func (lx *lexer) posAt(line, col int) Pos { return Pos{File: lx.file, Line: line, Col: col} }
 
-func (lx *lexer) col(at int) int {
-	i := at
-	for i > 0 && lx.src[i-1] != '\n' {
-		i--
-	}
-	return at - i + 1
+func (lx *lexer) col(at int) int { return at - lx.bol + 1 }
+
+// newline moves past a newline at pos-1.
+func (lx *lexer) newline() {
+	lx.line++
+	lx.bol = lx.pos
 }
 
 // next returns the next token, dropping the end-of-line tokens that do
@@ -208,11 +211,11 @@ func (lx *lexer) scan() token {
 			continue
 		case c == '\\' && two() == '\n':
 			lx.pos += 2
-			lx.line++
+			lx.newline()
 			continue
 		case c == '\n':
 			t := mk(tEOL, 1)
-			lx.line++
+			lx.newline()
 			return t
 		case c == '|' && two() == '|':
 			return mk(tOr, 2)
@@ -252,9 +255,9 @@ func (lx *lexer) scan() token {
 				end++
 			}
 			if !dollar {
-				w := string(lx.src[lx.pos:end])
+				w := lx.src[lx.pos:end]
 				lx.pos = end
-				if k, ok := keywords[w]; ok {
+				if k, ok := keyword(w); ok {
 					return token{kind: k, text: w, line: line, col: lx.col(start)}
 				}
 				return token{kind: tWord, text: w, line: line, col: lx.col(start)}
@@ -264,7 +267,7 @@ func (lx *lexer) scan() token {
 			// it holds.
 			lineEnd := lx.lineEnd(lx.pos)
 			pos := lx.posAt(line, lx.col(start))
-			out, used := lx.mac.expandToken(string(lx.src[lx.pos:lineEnd]), pos)
+			out, used := lx.mac.expandToken(lx.src[lx.pos:lineEnd], pos)
 			lx.pos += used
 			if out == "" {
 				continue
@@ -284,13 +287,25 @@ func (lx *lexer) scanString() token {
 	line := lx.line
 	quote := lx.src[lx.pos]
 	lx.pos++
+	// The common string has no escape and no macro: a plain slice.
+	for i := lx.pos; i < len(lx.src); i++ {
+		c := lx.src[i]
+		if c == quote {
+			t := token{kind: tWordQuote, text: lx.src[lx.pos:i], line: line, col: lx.col(start)}
+			lx.pos = i + 1
+			return t
+		}
+		if c == '$' || c == '\\' || c == '\n' {
+			break
+		}
+	}
 	var out []byte
 	for lx.pos < len(lx.src) {
 		c := lx.src[lx.pos]
 		switch {
 		case c == '$':
 			lineEnd := lx.lineEnd(lx.pos)
-			exp, used := lx.mac.expandDollar(string(lx.src[lx.pos+1:lineEnd]), lx.posAt(line, lx.col(lx.pos)))
+			exp, used := lx.mac.expandDollar(lx.src[lx.pos+1:lineEnd], lx.posAt(line, lx.col(lx.pos)))
 			out = append(out, exp...)
 			lx.pos += 1 + used
 		case c == '\\':
@@ -325,11 +340,11 @@ func (lx *lexer) scanAssignVal() token {
 		lx.state = stInitial
 		t := token{kind: tEOL, line: lx.line, col: lx.col(lx.pos)}
 		lx.pos++
-		lx.line++
+		lx.newline()
 		return t
 	}
 	end := lx.lineEnd(lx.pos)
-	t := token{kind: tAssignVal, text: string(lx.src[lx.pos:end]), line: lx.line, col: lx.col(lx.pos)}
+	t := token{kind: tAssignVal, text: lx.src[lx.pos:end], line: lx.line, col: lx.col(lx.pos)}
 	lx.pos = end
 	return t
 }
@@ -337,45 +352,69 @@ func (lx *lexer) scanAssignVal() token {
 // startHelp switches to help text after the "help" line.
 func (lx *lexer) startHelp() { lx.state = stHelp }
 
-// scanHelp reads a help text: the lines indented at least as deep as its
-// first line, as the kernel's scanner measures indentation (a tab moves
-// to the next multiple of eight).
+// scanHelp finds the end of a help text: the lines indented at least as
+// deep as its first line, as the kernel's scanner measures indentation
+// (a tab moves to the next multiple of eight). The token holds the raw
+// lines; helpText turns them into the text.
 func (lx *lexer) scanHelp() token {
 	line := lx.line
-	var out []byte
-	firstTS, lastTS := 0, 0
-	end := func() token {
-		lx.state = stInitial
-		return token{kind: tHelpText, text: string(out), line: line}
+	start := lx.pos
+	n := helpScan(lx.src[start:], nil)
+	for _, c := range lx.src[start : start+n] {
+		if c == '\n' {
+			lx.line++
+		}
 	}
+	lx.pos = start + n
+	lx.bol = lx.pos
+	for lx.bol > 0 && lx.src[lx.bol-1] != '\n' {
+		lx.bol--
+	}
+	lx.state = stInitial
+	return token{kind: tHelpText, text: lx.src[start:lx.pos], line: line}
+}
+
+// helpText returns the text of a raw help region.
+func helpText(raw string) string {
+	var out []byte
+	helpScan(raw, &out)
+	return string(out)
+}
+
+// helpScan runs the kernel scanner's help state over src and returns how
+// many bytes the help text takes; with out, it also builds the text.
+func helpScan(src string, out *[]byte) int {
+	add := func(s string) {
+		if out != nil {
+			*out = append(*out, s...)
+		}
+	}
+	firstTS, lastTS := 0, 0
 	// nextStartsText reports whether the line after a newline at i
 	// starts with a character that is not blank.
 	nextStartsText := func(i int) bool {
-		return i+1 < len(lx.src) && lx.src[i+1] != ' ' && lx.src[i+1] != '\t' && lx.src[i+1] != '\n'
+		return i+1 < len(src) && src[i+1] != ' ' && src[i+1] != '\t' && src[i+1] != '\n'
 	}
-	for lx.pos < len(lx.src) {
-		// leading white space
-		ws := lx.pos
-		for ws < len(lx.src) && (lx.src[ws] == ' ' || lx.src[ws] == '\t') {
+	pos := 0
+	for pos < len(src) {
+		ws := pos
+		for ws < len(src) && (src[ws] == ' ' || src[ws] == '\t') {
 			ws++
 		}
-		if ws == len(lx.src) {
-			lx.pos = ws
-			return end()
+		if ws == len(src) {
+			return ws
 		}
-		if lx.src[ws] == '\n' {
-			// a blank line
-			lx.pos = ws + 1
-			lx.line++
+		if src[ws] == '\n' {
+			pos = ws + 1
 			if nextStartsText(ws) {
-				return end()
+				return pos
 			}
-			out = append(out, '\n')
+			add("\n")
 			continue
 		}
-		if ws > lx.pos {
+		if ws > pos {
 			ts := 0
-			for _, c := range lx.src[lx.pos:ws] {
+			for _, c := range src[pos:ws] {
 				if c == '\t' {
 					ts = (ts &^ 7) + 8
 				} else {
@@ -385,33 +424,91 @@ func (lx *lexer) scanHelp() token {
 			lastTS = ts
 			if firstTS != 0 {
 				if ts < firstTS {
-					lx.pos = ws
-					return end()
+					return ws
 				}
-				for ts -= firstTS; ts > 0; ts-- {
-					out = append(out, ' ')
-				}
+				add(strings.Repeat(" ", ts-firstTS))
 			}
 		}
-		le := lx.lineEnd(ws)
-		text := lx.src[ws:le]
-		for len(text) > 0 && (text[len(text)-1] == ' ' || text[len(text)-1] == '\t') {
-			text = text[:len(text)-1]
+		le := ws
+		for le < len(src) && src[le] != '\n' {
+			le++
 		}
-		out = append(out, text...)
+		text := strings.TrimRight(src[ws:le], " \t")
+		add(text)
 		if firstTS == 0 {
 			firstTS = lastTS
 		}
-		lx.pos = le
-		if le == len(lx.src) {
-			return end()
+		if le == len(src) {
+			return le
 		}
-		lx.pos++
-		lx.line++
+		pos = le + 1
 		if nextStartsText(le) {
-			return end()
+			return pos
 		}
-		out = append(out, '\n')
+		add("\n")
 	}
-	return end()
+	return pos
+}
+
+// keyword returns the keyword token for a word.
+func keyword(w string) (tokKind, bool) {
+	switch w {
+	case "bool":
+		return tBool, true
+	case "choice":
+		return tChoice, true
+	case "comment":
+		return tComment, true
+	case "config":
+		return tConfig, true
+	case "def_bool":
+		return tDefBool, true
+	case "def_tristate":
+		return tDefTristate, true
+	case "default":
+		return tDefault, true
+	case "depends":
+		return tDepends, true
+	case "endchoice":
+		return tEndchoice, true
+	case "endif":
+		return tEndif, true
+	case "endmenu":
+		return tEndmenu, true
+	case "help":
+		return tHelp, true
+	case "hex":
+		return tHex, true
+	case "if":
+		return tIf, true
+	case "imply":
+		return tImply, true
+	case "int":
+		return tInt, true
+	case "mainmenu":
+		return tMainmenu, true
+	case "menu":
+		return tMenu, true
+	case "menuconfig":
+		return tMenuconfig, true
+	case "modules":
+		return tModules, true
+	case "on":
+		return tOn, true
+	case "prompt":
+		return tPrompt, true
+	case "range":
+		return tRange, true
+	case "select":
+		return tSelect, true
+	case "source":
+		return tSource, true
+	case "string":
+		return tString, true
+	case "tristate":
+		return tTristate, true
+	case "visible":
+		return tVisible, true
+	}
+	return 0, false
 }

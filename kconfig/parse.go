@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unsafe"
 
 	"github.com/hashicorp/go-multierror"
 )
@@ -229,7 +230,10 @@ func (p *parser) parseFile(name string, from Pos, top bool) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(p.root, name)
 	}
-	src, err := os.ReadFile(path)
+	data, err := os.ReadFile(path)
+	// The scanner's tokens are slices of the file: share its bytes,
+	// which nothing writes to after this, rather than copy them.
+	src := unsafe.String(unsafe.SliceData(data), len(data))
 	if err != nil {
 		if from.File == "" {
 			p.errorAt(Pos{File: name}, fmt.Sprintf("can't open file: %v", err))
@@ -340,7 +344,13 @@ func (p *parser) stmtList(inChoice bool, block *Menu) {
 }
 
 func (p *parser) assignment(name string) {
-	fl := map[tokKind]flavor{tEqual: flavorRecursive, tColonEqual: flavorSimple, tPlusEqual: flavorAppend}[p.tok.kind]
+	fl := flavorRecursive
+	switch p.tok.kind {
+	case tColonEqual:
+		fl = flavorSimple
+	case tPlusEqual:
+		fl = flavorAppend
+	}
 	p.mac.pos = p.pos()
 	p.advance()
 	val := ""
@@ -496,7 +506,7 @@ func (p *parser) configOptions() {
 	for {
 		switch p.tok.kind {
 		case tBool, tTristate, tInt, tHex, tString:
-			t := map[tokKind]Type{tBool: Bool, tTristate: Tristate, tInt: Int, tHex: Hex, tString: String}[p.tok.kind]
+			t := typeOfToken(p.tok.kind)
 			p.advance()
 			p.setType(t)
 			if p.tok.kind == tWordQuote {
@@ -525,7 +535,7 @@ func (p *parser) configOptions() {
 			p.addPrompt(PropPrompt, text, cond)
 			p.expectEOL()
 		case tDefault, tDefBool, tDefTristate:
-			t := map[tokKind]Type{tDefault: Unknown, tDefBool: Bool, tDefTristate: Tristate}[p.tok.kind]
+			t := typeOfToken(p.tok.kind)
 			p.advance()
 			e, ok := p.expr()
 			if !ok {
@@ -628,7 +638,7 @@ func (p *parser) help() {
 	p.lx.prevPrev, p.lx.prev = p.lx.prev, tEOL
 	t := p.lx.scan()
 	p.lx.prevPrev, p.lx.prev = p.lx.prev, tHelpText
-	if entry.Help != "" {
+	if entry.helpRaw != "" {
 		p.warnAt(p.stmtPos(), fmt.Sprintf("'%s' defined with more than one help text -- only the last one will be used", entry.Title()))
 	}
 	if strings.TrimSpace(t.text) == "" {
@@ -638,7 +648,7 @@ func (p *parser) help() {
 		}
 		p.warnAt(p.stmtPos(), fmt.Sprintf("'%s' defined with blank help text", name))
 	}
-	entry.Help = t.text
+	entry.helpRaw = t.text
 	p.advance()
 }
 
@@ -828,9 +838,40 @@ func (p *parser) andExpr() (*Expr, bool) {
 	return l, true
 }
 
-var compareOps = map[tokKind]Op{
-	tEqual: OpEqual, tUnequal: OpUnequal, tLess: OpLess, tLessEqual: OpLessEqual,
-	tGreater: OpGreater, tGreaterEqual: OpGreaterEqual,
+func compareOp(k tokKind) (Op, bool) {
+	switch k {
+	case tEqual:
+		return OpEqual, true
+	case tUnequal:
+		return OpUnequal, true
+	case tLess:
+		return OpLess, true
+	case tLessEqual:
+		return OpLessEqual, true
+	case tGreater:
+		return OpGreater, true
+	case tGreaterEqual:
+		return OpGreaterEqual, true
+	}
+	return 0, false
+}
+
+// typeOfToken maps type keywords, and def_bool and def_tristate, to
+// types; default gives Unknown.
+func typeOfToken(k tokKind) Type {
+	switch k {
+	case tBool, tDefBool:
+		return Bool
+	case tTristate, tDefTristate:
+		return Tristate
+	case tInt:
+		return Int
+	case tHex:
+		return Hex
+	case tString:
+		return String
+	}
+	return Unknown
 }
 
 func (p *parser) unary() (*Expr, bool) {
@@ -860,7 +901,7 @@ func (p *parser) unary() (*Expr, bool) {
 	if !ok {
 		return nil, false
 	}
-	if op, isCmp := compareOps[p.tok.kind]; isCmp {
+	if op, isCmp := compareOp(p.tok.kind); isCmp {
 		p.advance()
 		s2, ok := p.symbol()
 		if !ok {

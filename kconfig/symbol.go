@@ -181,8 +181,8 @@ type Menu struct {
 	Dep        *Expr // the full dependency, enclosing ones included
 	OwnDep     *Expr // the "depends on" (or if condition) written here
 	Visibility *Expr // "visible if"
-	Help       string
 	Pos        Pos
+	helpRaw    string
 
 	Parent *Menu
 	List   *Menu // first child
@@ -192,6 +192,9 @@ type Menu struct {
 	// order).
 	Members []*Symbol
 }
+
+// Help returns the entry's help text.
+func (m *Menu) Help() string { return helpText(m.helpRaw) }
 
 // Title returns the menu's prompt text, or its symbol's name.
 func (m *Menu) Title() string {
