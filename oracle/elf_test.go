@@ -40,6 +40,7 @@ var testSyms = []testSym{
 	{"func_b", elf.STT_FUNC, elf.STB_GLOBAL, ".text", testText + 0x10, 0x20},
 	{"alias_b", elf.STT_NOTYPE, elf.STB_GLOBAL, ".text", testText + 0x10, 0},
 	{"asm_entry", elf.STT_NOTYPE, elf.STB_GLOBAL, ".text", testText + 0x40, 0},
+	{"default_idle", elf.STT_FUNC, elf.STB_GLOBAL, ".text", testText + 0x80, 0x10},
 	{"init_fn", elf.STT_FUNC, elf.STB_LOCAL, ".init.text", testInit, 0x40},
 	{"some_data", elf.STT_OBJECT, elf.STB_GLOBAL, ".data", testData, 8},
 	{"__profc_strscpy", elf.STT_NOTYPE, elf.STB_GLOBAL, "", 0, 0},
@@ -177,6 +178,7 @@ func TestSymbolTableLookup(t *testing.T) {
 		{testText + 0x2f, "func_b+0x1f"},
 		{testText + 0x38, "func_b+0x28"}, // padding after a function: the nearest symbol, as kallsyms says
 		{testText + 0x4c, "asm_entry+0xc"},
+		{testText + 0x84, "default_idle+0x4"},
 		{testInit + 0x3f, "init_fn+0x3f"},
 		{testText + testTextSize, ""}, // past .text
 		{testData, ""},                // data is not code
