@@ -63,9 +63,12 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 	}
 	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.MakeVars, Jobs: s.Kernel.Jobs,
 		Timeout: s.Kernel.BuildTimeout, ConfigTimeout: s.Kernel.ConfigTimeout}
-	checks, _ := checksOf(s)
+	checks, _ := checksOf(s, wd.Path("cache"))
 	if err := oracle.Validate(checks); err != nil {
 		return nil, inputError(fmt.Errorf("oracle: %w", err))
+	}
+	if err := checkTools(checks); err != nil {
+		return nil, err
 	}
 	cdir := wd.Path("check")
 	if err := os.RemoveAll(cdir); err != nil {

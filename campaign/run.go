@@ -136,9 +136,14 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 	}
 	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.MakeVars, Jobs: s.Kernel.Jobs,
 		Timeout: s.Kernel.BuildTimeout, ConfigTimeout: s.Kernel.ConfigTimeout}
-	r.checks, r.match = checksOf(s)
+	r.checks, r.match = checksOf(s, wd.Path("cache"))
 	if err := oracle.Validate(r.checks); err != nil {
 		return nil, inputError(fmt.Errorf("oracle: %w", err))
+	}
+	if !opts.replayOnly {
+		if err := checkTools(r.checks); err != nil {
+			return nil, err
+		}
 	}
 	journal, recs, err := OpenJournal(wd.Path(journalFile))
 	if err != nil {
@@ -159,9 +164,10 @@ func (r *runner) close() {
 	r.wd.Close()
 }
 
-// checksOf turns the campaign's oracle settings into checks, the
-// precondition (the build status) first.
-func checksOf(s *Spec) ([]oracle.Check, oracle.MatchMode) {
+// checksOf turns the campaign's oracle settings into checks: the
+// precondition (the build status) first, the costly boot last. cacheDir
+// keeps what checks make once (kcmin's own rootfs).
+func checksOf(s *Spec, cacheDir string) ([]oracle.Check, oracle.MatchMode) {
 	var cs []oracle.Check
 	if s.Kernel.Target != "" {
 		cs = append(cs, oracle.BuildStatus{Want: s.Oracle.Build})
@@ -169,10 +175,37 @@ func checksOf(s *Spec) ([]oracle.Check, oracle.MatchMode) {
 			cs = append(cs, oracle.LogPatterns{Patterns: s.Oracle.LogPatterns})
 		}
 	}
+	if e := s.ELF; e != nil {
+		cs = append(cs, &oracle.ELF{File: e.File, Undefined: e.Undefined, Defined: e.Defined, Missing: e.Missing,
+			Sections: e.Sections, MissingSections: e.MissingSections, ByPattern: e.ByPattern})
+	}
 	if len(s.Oracle.Command) > 0 {
 		cs = append(cs, oracle.Command{Argv: s.Oracle.Command, Timeout: s.Oracle.CommandTimeout, Source: s.Kernel.Source})
 	}
+	if b := s.Boot; b != nil {
+		cs = append(cs, &oracle.Boot{QEMU: b.QEMU, Memory: b.Memory, CPUs: b.CPUs, Append: b.Append, ExtraArgs: b.QEMUArgs,
+			Accel: b.Accel, Rootfs: b.Rootfs, Marker: b.Marker, Timeout: b.Timeout, Boots: b.Boots, Expect: b.Expect,
+			CacheDir: cacheDir})
+	}
 	return cs, oracle.MatchMode(s.Oracle.Match)
+}
+
+// toolUser is a check that runs programs of its own.
+type toolUser interface{ Tools() []oracle.Tool }
+
+// checkTools says, before the first test, which program the campaign
+// will need and lacks, and how to install it.
+func checkTools(checks []oracle.Check) error {
+	tools := []oracle.Tool{{Name: "make", Package: "make"}}
+	for _, c := range checks {
+		if t, ok := c.(toolUser); ok {
+			tools = append(tools, t.Tools()...)
+		}
+	}
+	if err := oracle.MissingTools(tools); err != nil {
+		return inputError(err)
+	}
+	return nil
 }
 
 // load takes in the journal's answers.

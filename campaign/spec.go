@@ -26,8 +26,39 @@ type Spec struct {
 	Kernel  KernelSpec
 	Config  ConfigSpec
 	Oracle  OracleSpec
+	ELF     *ELFSpec  // nil without an [elf] section
+	Boot    *BootSpec // nil without a [boot] section
 	Search  SearchSpec
 	Workdir string // absolute
+}
+
+// ELFSpec is the [elf] section: facts read from vmlinux or vmlinux.o
+// without booting.
+type ELFSpec struct {
+	File            string // vmlinux (default), vmlinux.o, or a path in the build dir
+	Undefined       string // pattern on undefined, non-weak symbols
+	Defined         string // pattern on defined symbols
+	Missing         []string
+	Sections        string
+	MissingSections []string
+	ByPattern       bool // one fact per pattern rather than per name
+}
+
+// BootSpec is the [boot] section: boot the built kernel under QEMU.
+type BootSpec struct {
+	// Expect is the failure: hang, panic, reboot loop, powered off,
+	// booted, not booted (the default), or a pattern on the console.
+	Expect   string
+	Timeout  time.Duration // per boot; 0 lets the oracle choose
+	Boots    int           // boots per test
+	Memory   string
+	CPUs     int
+	Append   string   // kernel arguments after the console ones
+	QEMUArgs []string // more QEMU arguments
+	QEMU     string   // the QEMU binary
+	Accel    string   // kvm, tcg, or "" for KVM when it works
+	Rootfs   string   // an initramfs; "" for kcmin's own
+	Marker   string   // the line the rootfs's init prints
 }
 
 // KernelSpec is the [kernel] section: the tree and how make is run in it.
@@ -204,6 +235,28 @@ type rawFile struct {
 		Command        toml.Primitive `toml:"command"`
 		CommandTimeout toml.Primitive `toml:"command_timeout"`
 	} `toml:"oracle"`
+	ELF struct {
+		File            toml.Primitive `toml:"file"`
+		Undefined       toml.Primitive `toml:"undefined"`
+		Defined         toml.Primitive `toml:"defined"`
+		Missing         toml.Primitive `toml:"missing"`
+		Sections        toml.Primitive `toml:"sections"`
+		MissingSections toml.Primitive `toml:"missing_sections"`
+		ByPattern       toml.Primitive `toml:"by_pattern"`
+	} `toml:"elf"`
+	Boot struct {
+		Expect   toml.Primitive `toml:"expect"`
+		Timeout  toml.Primitive `toml:"timeout"`
+		Boots    toml.Primitive `toml:"boots"`
+		Memory   toml.Primitive `toml:"memory"`
+		CPUs     toml.Primitive `toml:"cpus"`
+		Append   toml.Primitive `toml:"append"`
+		QEMUArgs toml.Primitive `toml:"qemu_args"`
+		QEMU     toml.Primitive `toml:"qemu"`
+		Accel    toml.Primitive `toml:"accel"`
+		Rootfs   toml.Primitive `toml:"rootfs"`
+		Marker   toml.Primitive `toml:"marker"`
+	} `toml:"boot"`
 	Search struct {
 		Algorithm toml.Primitive `toml:"algorithm"`
 		Flaky     toml.Primitive `toml:"flaky"`
@@ -219,6 +272,8 @@ var knownKeys = map[string][]string{
 	"kernel":   {"source", "arch", "make_vars", "target", "jobs", "build_timeout", "config_timeout"},
 	"config":   {"base", "base_fragments", "bad", "bad_fragments"},
 	"oracle":   {"build", "log_patterns", "match", "command", "command_timeout"},
+	"elf":      {"file", "undefined", "defined", "missing", "sections", "missing_sections", "by_pattern"},
+	"boot":     {"expect", "timeout", "boots", "memory", "cpus", "append", "qemu_args", "qemu", "accel", "rootfs", "marker"},
 	"search":   {"algorithm", "flaky", "repeats"},
 	"campaign": {"workdir"},
 }
@@ -450,7 +505,14 @@ func (l *loader) duration(key string, p toml.Primitive, def time.Duration) time.
 func (l *loader) enum(key string, p toml.Primitive, def string, allowed []string) string {
 	s := l.str(key, p, def)
 	if !slices.Contains(allowed, s) {
-		l.errorf(key, "%q is not one of %s", s, strings.Join(allowed, ", "))
+		names := make([]string, len(allowed))
+		for i, a := range allowed {
+			names[i] = a
+			if a == "" {
+				names[i] = `""`
+			}
+		}
+		l.errorf(key, "%q is not one of %s", s, strings.Join(names, ", "))
 		return def
 	}
 	return s
@@ -533,22 +595,108 @@ func (l *loader) spec(r *rawFile) *Spec {
 		o.Command[0] = l.program("oracle.command", o.Command[0])
 	}
 	o.CommandTimeout = l.duration("oracle.command_timeout", r.Oracle.CommandTimeout, defaultCommandTimeout)
-	if o.Build == "succeed" && len(o.LogPatterns) == 0 && len(o.Command) == 0 {
-		l.errorf("oracle", "nothing to detect: set log_patterns, command, or build = \"fail\"")
+	s.ELF = l.elfSpec(r)
+	s.Boot = l.bootSpec(r)
+	if o.Build == "succeed" && len(o.LogPatterns) == 0 && len(o.Command) == 0 && s.ELF == nil && s.Boot == nil {
+		l.errorf("oracle", "nothing to detect: set log_patterns, command, build = \"fail\", an [elf] or a [boot] section")
 	}
-	if k.Target == "" && len(o.Command) == 0 {
-		l.errorf("kernel.target", "empty target (no build) leaves only oracle.command to judge, and it is not set")
+	if k.Target == "" {
+		switch {
+		case len(o.LogPatterns) > 0:
+			l.errorf("kernel.target", "empty target (no build), but oracle.log_patterns look at the build log")
+		case s.ELF != nil || s.Boot != nil:
+			l.errorf("kernel.target", "empty target (no build), but [elf] and [boot] need a built kernel")
+		case len(o.Command) == 0:
+			l.errorf("kernel.target", "empty target (no build) leaves only oracle.command to judge, and it is not set")
+		}
 	}
 
 	sr := &s.Search
 	sr.Algorithm = l.enum("search.algorithm", r.Search.Algorithm, defaultAlgorithm, algorithms)
-	sr.Flaky = l.boolean("search.flaky", r.Search.Flaky)
+	// A boot is nondeterministic unless the campaign says otherwise.
+	sr.Flaky = s.Boot != nil && !l.defined("search.flaky")
+	if l.defined("search.flaky") {
+		sr.Flaky = l.boolean("search.flaky", r.Search.Flaky)
+	}
 	sr.Repeats = l.integer("search.repeats", r.Search.Repeats, 0)
 	if sr.Repeats < 0 {
 		l.errorf("search.repeats", "%d: must be 0 or more", sr.Repeats)
 	}
 	s.Workdir = l.path("campaign.workdir", l.str("campaign.workdir", r.Campaign.Workdir, defaultWorkdir), false)
 	return s
+}
+
+func (l *loader) elfSpec(r *rawFile) *ELFSpec {
+	if !l.defined("elf") {
+		return nil
+	}
+	e := &ELFSpec{}
+	e.File = l.str("elf.file", r.ELF.File, "vmlinux")
+	for _, f := range []struct {
+		key string
+		p   toml.Primitive
+		dst *string
+	}{{"elf.undefined", r.ELF.Undefined, &e.Undefined}, {"elf.defined", r.ELF.Defined, &e.Defined}, {"elf.sections", r.ELF.Sections, &e.Sections}} {
+		*f.dst = l.str(f.key, f.p, "")
+		if *f.dst == "" {
+			continue
+		}
+		if _, err := regexp.Compile(*f.dst); err != nil {
+			l.errorf(f.key, "bad pattern %q: %v", *f.dst, regexpMsg(err))
+		}
+	}
+	e.Missing = l.strs("elf.missing", r.ELF.Missing)
+	e.MissingSections = l.strs("elf.missing_sections", r.ELF.MissingSections)
+	e.ByPattern = l.boolean("elf.by_pattern", r.ELF.ByPattern)
+	if e.Undefined == "" && e.Defined == "" && e.Sections == "" && len(e.Missing) == 0 && len(e.MissingSections) == 0 {
+		l.errorf("elf", "nothing to check: set undefined, defined, missing, sections or missing_sections")
+	}
+	return e
+}
+
+// bootVerdicts are what a boot's expect may name besides a pattern.
+var bootVerdicts = []string{"hang", "panic", "reboot loop", "powered off", "booted", "not booted"}
+
+func (l *loader) bootSpec(r *rawFile) *BootSpec {
+	if !l.defined("boot") {
+		return nil
+	}
+	b := &BootSpec{}
+	b.Expect = l.str("boot.expect", r.Boot.Expect, "not booted")
+	if !slices.Contains(bootVerdicts, b.Expect) {
+		if _, err := regexp.Compile(b.Expect); err != nil {
+			l.errorf("boot.expect", "%q is neither a verdict (%s) nor a pattern: %v", b.Expect, strings.Join(bootVerdicts, ", "), regexpMsg(err))
+		}
+	}
+	b.Timeout = l.duration("boot.timeout", r.Boot.Timeout, 0)
+	b.Boots = l.integer("boot.boots", r.Boot.Boots, 1)
+	if b.Boots < 1 {
+		l.errorf("boot.boots", "%d: a test boots at least once", b.Boots)
+	}
+	b.Memory = l.str("boot.memory", r.Boot.Memory, "")
+	if b.Memory != "" && !regexp.MustCompile(`^[0-9]+[KMGT]?$`).MatchString(b.Memory) {
+		l.errorf("boot.memory", "%q: write it as QEMU's -m takes it, e.g. 512M or 2G", b.Memory)
+	}
+	b.CPUs = l.integer("boot.cpus", r.Boot.CPUs, 1)
+	if b.CPUs < 1 {
+		l.errorf("boot.cpus", "%d: at least 1", b.CPUs)
+	}
+	b.Append = l.str("boot.append", r.Boot.Append, "")
+	b.QEMUArgs = l.strs("boot.qemu_args", r.Boot.QEMUArgs)
+	b.QEMU = l.str("boot.qemu", r.Boot.QEMU, "qemu-system-x86_64")
+	if strings.ContainsRune(b.QEMU, '/') {
+		b.QEMU = l.program("boot.qemu", b.QEMU)
+	}
+	b.Accel = l.enum("boot.accel", r.Boot.Accel, "", []string{"", "kvm", "tcg"})
+	b.Rootfs = l.path("boot.rootfs", l.str("boot.rootfs", r.Boot.Rootfs, ""), l.checkInputs)
+	b.Marker = l.str("boot.marker", r.Boot.Marker, "")
+	if b.Rootfs != "" && b.Marker == "" {
+		l.errorf("boot.marker", "missing: the line the init of %s prints once it runs", b.Rootfs)
+	}
+	if strings.ContainsAny(b.Marker, "\r\n") {
+		l.errorf("boot.marker", "%q must be one line", b.Marker)
+	}
+	return b
 }
 
 func (l *loader) configSpec(r *rawFile, c *ConfigSpec) {
@@ -703,6 +851,32 @@ func (s *Spec) Canonical() ([]byte, error) {
 	kv(&b, "match", o.Match)
 	kv(&b, "command", o.Command)
 	kv(&b, "command_timeout", o.CommandTimeout.String())
+	if e := s.ELF; e != nil {
+		b.WriteString("\n[elf]\n")
+		kv(&b, "file", e.File)
+		kv(&b, "undefined", e.Undefined)
+		kv(&b, "defined", e.Defined)
+		kv(&b, "missing", e.Missing)
+		kv(&b, "sections", e.Sections)
+		kv(&b, "missing_sections", e.MissingSections)
+		kv(&b, "by_pattern", e.ByPattern)
+	}
+	if bt := s.Boot; bt != nil {
+		b.WriteString("\n[boot]\n")
+		kv(&b, "expect", bt.Expect)
+		if bt.Timeout > 0 {
+			kv(&b, "timeout", bt.Timeout.String())
+		}
+		kv(&b, "boots", bt.Boots)
+		kv(&b, "memory", bt.Memory)
+		kv(&b, "cpus", bt.CPUs)
+		kv(&b, "append", bt.Append)
+		kv(&b, "qemu_args", bt.QEMUArgs)
+		kv(&b, "qemu", bt.QEMU)
+		kv(&b, "accel", bt.Accel)
+		kv(&b, "rootfs", bt.Rootfs)
+		kv(&b, "marker", bt.Marker)
+	}
 	b.WriteString("\n[search]\n")
 	kv(&b, "algorithm", s.Search.Algorithm)
 	kv(&b, "flaky", s.Search.Flaky)
@@ -720,7 +894,11 @@ func (s *Spec) inputs() []string {
 	if s.Config.Bad != "" {
 		in = append(in, s.Config.Bad)
 	}
-	return append(in, s.Config.BadFragments...)
+	in = append(in, s.Config.BadFragments...)
+	if s.Boot != nil && s.Boot.Rootfs != "" {
+		in = append(in, s.Boot.Rootfs)
+	}
+	return in
 }
 
 // kv writes one key in TOML syntax.

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -105,10 +106,29 @@ func TestLoadVariants(t *testing.T) {
 			}},
 		{"no build, a command judges", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./check.sh\", \"x\"]", 1) + "[kernel]\n",
 			nil},
-		{"target empty with a command", strings.Replace(strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./check.sh\"]", 1), `make_vars`, "target = \"\"\nmake_vars", 1),
+		{"target empty with a command", strings.Replace(strings.Replace(strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./check.sh\"]", 1), `make_vars`, "target = \"\"\nmake_vars", 1), `log_patterns = ['objtool: .* leaves \.noinstr\.text section']`, "", 1),
 			func(s *Spec) string {
 				if s.Kernel.Target != "" || s.Oracle.Command[0] != filepath.Join(dir, "check.sh") {
 					return "target or command wrong"
+				}
+				return ""
+			}},
+		{"boot and elf", goodSpec + "[elf]\nundefined = '^__profc_'\n[boot]\nexpect = 'hang'\ntimeout = '30s'\nmemory = '1G'\n",
+			func(s *Spec) string {
+				switch {
+				case s.ELF == nil || s.ELF.Undefined != "^__profc_" || s.ELF.File != "vmlinux":
+					return fmt.Sprintf("elf %+v", s.ELF)
+				case s.Boot == nil || s.Boot.Expect != "hang" || s.Boot.Timeout != 30*time.Second || s.Boot.Memory != "1G" || s.Boot.Boots != 1:
+					return fmt.Sprintf("boot %+v", s.Boot)
+				case !s.Search.Flaky:
+					return "a boot campaign should be flaky by default"
+				}
+				return ""
+			}},
+		{"boot, declared not flaky", goodSpec + "[boot]\n[search]\nflaky = false\n",
+			func(s *Spec) string {
+				if s.Boot == nil || s.Boot.Expect != "not booted" || s.Search.Flaky {
+					return fmt.Sprintf("boot %+v flaky %v", s.Boot, s.Search.Flaky)
 				}
 				return ""
 			}},
@@ -171,6 +191,18 @@ func TestLoadErrors(t *testing.T) {
 		{"command not found", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"no-such-program-kcmin\"]", 1), []string{"minimize.toml:9: oracle.command: no-such-program-kcmin: not found in PATH"}},
 		{"command not executable", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./bad.config\"]", 1), []string{"oracle.command: " + filepath.Join(dir, "bad.config") + ": not an executable file"}},
 		{"syntax error", goodSpec + "[search\n", []string{"minimize.toml:10: "}},
+		{"log patterns without a build", strings.Replace(goodSpec, "[kernel]", "[kernel]\ntarget = ''", 1), []string{"minimize.toml:3: kernel.target: empty target (no build), but oracle.log_patterns look at the build log"}},
+		{"bad elf", goodSpec + "[elf]\nundefined = '('\nby_pattern = 1\n", []string{
+			`minimize.toml:11: elf.undefined: bad pattern "(": missing closing )`,
+			"minimize.toml:12: elf.by_pattern: wrong type: want true or false, got an integer"}},
+		{"empty elf", goodSpec + "[elf]\nfile = 'vmlinux.o'\n", []string{"elf: nothing to check"}},
+		{"bad boot", goodSpec + "[boot]\nexpect = 'hang ('\nboots = 0\nmemory = 'lots'\naccel = 'xen'\nrootfs = 'nope.cpio'\n", []string{
+			`minimize.toml:11: boot.expect: "hang (" is neither a verdict`,
+			"minimize.toml:12: boot.boots: 0: a test boots at least once",
+			`minimize.toml:13: boot.memory: "lots"`,
+			`minimize.toml:14: boot.accel: "xen" is not one of "", kvm, tcg`,
+			"minimize.toml:15: boot.rootfs: " + filepath.Join(dir, "nope.cpio") + ": no such file",
+			"boot.marker: missing"}},
 		{"many at once", strings.Replace(strings.Replace(goodSpec, `source = "linux"`, `source = 7`, 1), "[oracle]", "[oracle]\nbuild = \"x\"", 1) + "junk = 1\n", []string{
 			"minimize.toml:3: kernel.source: wrong type",
 			"minimize.toml:9: oracle.build:",

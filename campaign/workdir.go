@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,7 +46,7 @@ func OpenWorkdir(dir string) (*Workdir, error) {
 	if err != nil {
 		return nil, inputError(fmt.Errorf("open workdir lock: %w", err))
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	if err := lock(f); err != nil {
 		holder := lockHolder(f)
 		f.Close()
 		if errors.Is(err, unix.EWOULDBLOCK) {
@@ -58,6 +59,23 @@ func OpenWorkdir(dir string) (*Workdir, error) {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return &Workdir{Dir: dir, lock: f}, nil
+}
+
+// lock takes the lock without waiting for a live holder. A holder that
+// died a moment ago may still hold it through a child between fork and
+// exec, which closes it; that is worth a short wait.
+func lock(f *os.File) error {
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {
+			return err
+		}
+		if pid, _ := strconv.Atoi(lockHolder(f)); pid > 0 && unix.Kill(pid, 0) == nil {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // lockHolder reads the pid a lock file names.

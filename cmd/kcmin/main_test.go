@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -159,7 +160,7 @@ func TestKill9Resume(t *testing.T) {
 			<-done
 			kills++
 			got := questions(t, work)
-			if len(got) > len(want) || !reflect.DeepEqual(got, want[:len(got)]) {
+			if len(got) > len(want) || !slices.Equal(got, want[:len(got)]) {
 				t.Fatalf("after kill %d the journal strays from the reference:\n got %q\nwant %q", kills, got, want)
 			}
 			continue
