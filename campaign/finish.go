@@ -90,6 +90,10 @@ func (r *runner) reportInput(res minimize.Result) *report.Input {
 		}
 	}
 	in.Failure = r.failureLines()
+	in.Versions = r.versions
+	if bad, ok := r.badRecord(); ok {
+		in.Details = bad.Notes
+	}
 	in.Stats = r.stats()
 	in.Stats.Algorithm = s.Search.Algorithm
 	return in
@@ -155,6 +159,12 @@ func (r *runner) failureLines() []string {
 	}
 	if len(lines) == 0 {
 		return r.badSig
+	}
+	// The other checks' facts (a boot's hang location) follow the log's.
+	for _, f := range r.badSig {
+		if !strings.HasPrefix(f, "log: ") {
+			lines = append(lines, f)
+		}
 	}
 	return lines
 }

@@ -33,6 +33,9 @@ type Record struct {
 	Verdict   string   `json:"verdict,omitempty"`
 	Signature []string `json:"signature,omitempty"`
 	Reason    string   `json:"reason,omitempty"`
+	// Notes are the oracle's details for a person: boot verdicts, the
+	// last console lines, a command's output.
+	Notes     []string `json:"notes,omitempty"`
 	Built     bool     `json:"built,omitempty"`
 	ResolveMS int64    `json:"resolve_ms,omitempty"`
 	BuildMS   int64    `json:"build_ms,omitempty"`

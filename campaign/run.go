@@ -94,6 +94,7 @@ type runner struct {
 	distrust bool
 	hits     int
 	status   Status
+	versions []string // the kernel's, the toolchain's and QEMU's, for the report
 }
 
 // Run runs or resumes a campaign to its end.
@@ -272,6 +273,7 @@ func (r *runner) setup(ctx context.Context) error {
 	if load == nil {
 		load = parseTree
 	}
+	r.versions = versions(ctx, r.spec, env)
 	r.know, err = load(ctx, r.spec, env)
 	if err != nil {
 		return r.fault(ctx, inputError(fmt.Errorf("read the Kconfig tree of %s: %w", r.spec.Kernel.Source, err)))
@@ -290,6 +292,27 @@ func (r *runner) setup(ctx context.Context) error {
 	}
 	fmt.Fprintf(r.log, "%d candidates: the options a fragment can set among the differences of base and bad config\n", len(r.cands.List))
 	return nil
+}
+
+// versions names the kernel and the tools that build and boot it, as far
+// as they answer; a tool that does not is left out, not an error.
+func versions(ctx context.Context, s *Spec, env map[string]string) []string {
+	var out []string
+	tc, _ := build.Toolchain(ctx, env)
+	if tc.Kernel != "" {
+		out = append(out, "Linux "+tc.Kernel)
+	}
+	for _, v := range []string{tc.CC, tc.LD} {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	if s.Boot != nil {
+		if q, err := build.QEMUVersion(ctx, s.Boot.QEMU); err == nil {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 func parseTree(ctx context.Context, s *Spec, env map[string]string) (Knowledge, error) {
@@ -683,7 +706,7 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	if r.role != "bad" {
 		j = j.Against(r.match, r.badSig)
 	}
-	rec.Outcome, rec.Signature, rec.Reason = j.Verdict.String(), j.Signature, j.Reason
+	rec.Outcome, rec.Signature, rec.Reason, rec.Notes = j.Verdict.String(), j.Signature, j.Reason, j.Notes
 	return r.record(rec)
 }
 

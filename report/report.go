@@ -81,7 +81,13 @@ type Input struct {
 	// reproducer must not overwrite.
 	Taken func(name string) bool
 	// Notes are extra lines for the report, each a paragraph.
-	Notes      []string
+	Notes []string
+	// Details are the oracle's notes on the bad config: boot verdicts,
+	// the last console lines.
+	Details []string
+	// Versions name the kernel and the tools: "Linux 6.12.57",
+	// "clang version 19.1.7", "LLD 19.1.7", "QEMU 7.2.22".
+	Versions   []string
 	Verified   bool // base + culprits reproduces
 	OneMinimal bool // removing any one culprit makes the failure go
 	Stats
@@ -112,6 +118,7 @@ type Result struct {
 	Algorithm     string     `json:"algorithm"`
 	Seconds       float64    `json:"seconds"`
 	Disagreements int        `json:"resolve_disagreements"`
+	Versions      []string   `json:"versions,omitempty"`
 }
 
 // Layout is where every fragment goes and how the failure is reproduced.
@@ -383,6 +390,7 @@ func Make(in *Input) (Layout, Result) {
 		Algorithm:     in.Algorithm,
 		Seconds:       in.Elapsed.Round(time.Second).Seconds(),
 		Disagreements: in.Disagreements,
+		Versions:      in.Versions,
 	}
 	for _, o := range in.Culprits {
 		r.Minimal = append(r.Minimal, o.Line)

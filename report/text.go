@@ -33,6 +33,16 @@ func Text(in *Input, l Layout) string {
 		}
 	}
 
+	if len(in.Details) > 0 {
+		para("What the oracle saw of the bad config:")
+		b.WriteByte('\n')
+		for _, d := range in.Details {
+			for _, line := range wrapHanging(d, "  ", "      ", Width) {
+				b.WriteString(line + "\n")
+			}
+		}
+	}
+
 	para("To reproduce it from a clean tree:")
 	b.WriteByte('\n')
 	for _, c := range l.Commands {
@@ -52,6 +62,9 @@ func Text(in *Input, l Layout) string {
 	}
 	for _, note := range in.Notes {
 		para(note)
+	}
+	if len(in.Versions) > 0 {
+		para("Built with " + strings.Join(in.Versions, ", ") + ".")
 	}
 	para(statsLine(in))
 	return b.String()
