@@ -16,7 +16,6 @@ type console struct {
 	expect *regexp.Regexp // the campaign's pattern, or nil
 
 	done    bool
-	output  bool     // any non-blank line at all
 	last    string   // the last non-blank line, normalised
 	tail    []string // the last raw lines, for a person
 	resets  int      // guest resets of the machine, told by QMP
@@ -58,7 +57,6 @@ func (c *console) feed(raw string) bool {
 	if strings.TrimSpace(line) == "" {
 		return false
 	}
-	c.output = true
 	if strings.Contains(line, bannerText) {
 		// Counting banners rather than taking the first after a reset:
 		// the reset event may overtake the first boot's banner.

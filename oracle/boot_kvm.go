@@ -23,7 +23,7 @@ func (b *Boot) useKVM(ctx context.Context) kvmAnswer {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.kvm == nil {
-		ok, why := probeKVM(ctx, b.qemu())
+		ok, why := probeKVM(ctx, b.qemu(), "/dev/kvm", kvmProbeTimeout)
 		answer := kvmAnswer{usable: true, why: "kvm (" + why + ")"}
 		if !ok {
 			answer = kvmAnswer{usable: false, why: "tcg: kvm unusable: " + why}
@@ -42,8 +42,8 @@ func (b *Boot) useKVM(ctx context.Context) kvmAnswer {
 // boots the machine's firmware under KVM and waits for the firmware's
 // first words on its debug port (SeaBIOS prints to I/O port 0x402): guest
 // code that ran.
-func probeKVM(ctx context.Context, qemu string) (bool, string) {
-	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
+func probeKVM(ctx context.Context, qemu, dev string, wait time.Duration) (bool, string) {
+	f, err := os.OpenFile(dev, os.O_RDWR, 0)
 	if err != nil {
 		return false, err.Error()
 	}
@@ -73,7 +73,7 @@ func probeKVM(ctx context.Context, qemu string) (bool, string) {
 		n, _ := conn.Read(buf[:])
 		got <- n > 0
 	}()
-	timer := time.NewTimer(kvmProbeTimeout)
+	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
 	case ok := <-got:
@@ -83,7 +83,7 @@ func probeKVM(ctx context.Context, qemu string) (bool, string) {
 		<-p.done
 		return false, fmt.Sprintf("qemu: %s: %s", p.exitStatus(), p.lastError())
 	case <-timer.C:
-		return false, fmt.Sprintf("no firmware output under kvm in %v", kvmProbeTimeout)
+		return false, fmt.Sprintf("no firmware output under kvm in %v", wait)
 	case <-ctx.Done():
 		return false, ctx.Err().Error()
 	}

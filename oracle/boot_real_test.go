@@ -152,7 +152,7 @@ func TestBootRealKernel(t *testing.T) {
 			// kernel halts. Not a word on the serial port.
 			name:    "hang",
 			change:  []string{"CONFIG_CMDLINE_BOOL=y", `CONFIG_CMDLINE="console=null"`, "CONFIG_CMDLINE_OVERRIDE=y"},
-			timeout: 45 * time.Second, verdict: VerdictHang,
+			timeout: 30 * time.Second, verdict: VerdictHang,
 			check: func(t *testing.T, f Finding, a *build.Artifact) {
 				if !contains(f.Facts, "hang: no output") {
 					t.Errorf("facts %q lack %q", f.Facts, "hang: no output")

@@ -439,3 +439,51 @@ func TestTools(t *testing.T) {
 		t.Errorf("MissingTools(sh) = %v", err)
 	}
 }
+
+func TestProbeKVM(t *testing.T) {
+	qemu, err := filepath.Abs("../testdata/boot/fake-qemu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := filepath.Join(t.TempDir(), "kvm")
+	if err := os.WriteFile(dev, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, fake, dev string
+		usable          bool
+		why             string
+	}{
+		{"guest code runs", "works", dev, true, "the firmware ran under kvm"},
+		{"QEMU aborts", "aborts", dev, false, "failed to set MSR 0x10a to 0x69"},
+		{"no word from the firmware", "silent", dev, false, "no firmware output under kvm in 300ms"},
+		{"no device", "works", dev + ".missing", false, "no such file"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("KCMIN_FAKE_KVM", c.fake)
+			start := time.Now()
+			ok, why := probeKVM(context.Background(), qemu, c.dev, 300*time.Millisecond)
+			if ok != c.usable || !strings.Contains(why, c.why) {
+				t.Errorf("probe = %v %q, want %v and %q", ok, why, c.usable, c.why)
+			}
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("probe took %v", took)
+			}
+		})
+	}
+}
+
+// TestBootAsksKVMOnce checks that the probe's answer is kept: the second
+// check does not run the probe again.
+func TestBootAsksKVMOnce(t *testing.T) {
+	b, a, _ := fakeMachine(t, "kcmin: init reached\n@hang\n", nil)
+	b.Accel = ""
+	b.kvm = &kvmAnswer{usable: false, why: "tcg: remembered"}
+	f, err := b.Check(context.Background(), a, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(f.Notes, "accel: tcg: remembered") {
+		t.Errorf("notes %q do not show the remembered answer", f.Notes)
+	}
+}
