@@ -66,42 +66,30 @@ func FindCandidates(know Knowledge, base, bad *kconfig.Config) Candidates {
 		out  Candidates
 		opts []Option
 	)
+	changed := map[string]Option{} // every difference, candidate or not
 	for _, ch := range kconfig.Diff(base, bad) {
 		old, nu := unsetAsN(ch.Old), unsetAsN(ch.New)
-		switch {
-		case old == nu:
+		if old == nu {
 			// Absent and "is not set" are both n.
-		case ch.New == "" && !isTri(old), !know.Settable(ch.Name):
-			out.Followers = append(out.Followers, ch.Name)
-		default:
-			opts = append(opts, Option{Name: ch.Name, Base: old, Bad: nu,
-				DefinedIn: know.DefinedIn(ch.Name), Menu: know.MenuIndex(ch.Name)})
+			continue
 		}
+		o := Option{Name: ch.Name, Base: old, Bad: nu}
+		changed[ch.Name] = o
+		if (ch.New == "" && !isTri(old)) || !know.Settable(bad, ch.Name) {
+			out.Followers = append(out.Followers, ch.Name)
+			continue
+		}
+		o.DefinedIn, o.Menu = know.DefinedIn(ch.Name), know.MenuIndex(ch.Name)
+		opts = append(opts, o)
 	}
 	sort.SliceStable(opts, func(i, j int) bool { return menuLess(opts[i], opts[j]) })
 	index := make(map[string]int, len(opts))
 	for i, o := range opts {
 		index[o.Name] = i
 	}
-	// needs[i]: the options i depends on, following Deps through symbols
-	// that are not options.
 	needs := make([][]int, len(opts))
 	for i, o := range opts {
-		seen := map[string]bool{o.Name: true}
-		queue := slices.Clone(know.Deps(o.Name))
-		for len(queue) > 0 {
-			d := queue[0]
-			queue = queue[1:]
-			if seen[d] {
-				continue
-			}
-			seen[d] = true
-			if j, ok := index[d]; ok {
-				needs[i] = append(needs[i], j)
-				continue
-			}
-			queue = append(queue, know.Deps(d)...)
-		}
+		needs[i] = needed(know, o, opts, index, changed)
 	}
 	comp := components(len(opts), needs)
 	// One candidate per strongly connected component, in the menu order
@@ -144,6 +132,66 @@ func FindCandidates(know Knowledge, base, bad *kconfig.Config) Candidates {
 	}
 	sort.Strings(out.Followers)
 	return out
+}
+
+// needed lists the options that o needs to take its bad value: those its
+// dependencies name, followed through symbols that are not options; those
+// that select it and would hold it above its bad value; and, for a
+// promptless symbol on the way that changed, one option that gives it its
+// bad value (the first in menu order that turns on), since any would do.
+func needed(know Knowledge, o Option, opts []Option, index map[string]int, changed map[string]Option) []int {
+	var out []int
+	seen := map[string]bool{o.Name: true}
+	queue := slices.Clone(know.Deps(o.Name))
+	for _, s := range know.SelectedBy(o.Name) {
+		if j, ok := index[s]; ok && triRank(opts[j].Base) > triRank(o.Bad) {
+			queue = append(queue, s)
+		}
+	}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		if j, ok := index[d]; ok {
+			out = append(out, j)
+			continue
+		}
+		queue = append(queue, know.Deps(d)...)
+		f, ok := changed[d]
+		if !ok {
+			continue
+		}
+		providers := append(know.SelectedBy(d), know.DefaultDeps(d)...)
+		pick := -1
+		for _, p := range providers {
+			if j, ok := index[p]; ok && triRank(opts[j].Bad) > 0 && triRank(f.Bad) > 0 && (pick < 0 || j < pick) {
+				pick = j
+			}
+		}
+		if pick >= 0 {
+			queue = append(queue, opts[pick].Name)
+		} else {
+			queue = append(queue, providers...)
+		}
+	}
+	sort.Ints(out)
+	return slices.Compact(out)
+}
+
+// triRank orders n < m < y; other values rank -1.
+func triRank(lit string) int {
+	switch lit {
+	case "n":
+		return 0
+	case "m":
+		return 1
+	case "y":
+		return 2
+	}
+	return -1
 }
 
 func menuLess(a, b Option) bool {

@@ -9,16 +9,23 @@ import (
 // resolves to; Knowledge decides which differences are candidates, what
 // must travel with what, where options live, and why a value did not stick.
 type Knowledge interface {
-	// Settable reports whether a fragment can set the symbol: some
-	// definition of it has a prompt. Symbols without one follow from
-	// others and are never candidates.
-	Settable(name string) bool
+	// Settable reports whether a fragment can set the symbol in the config
+	// in: it has a prompt, visible there. A symbol whose prompt is hidden
+	// (its dependencies are off, or it has none) takes the value that
+	// others give it, and is never a candidate.
+	Settable(in *kconfig.Config, name string) bool
 	// Deps returns the symbols that the symbol's value depends on: those
 	// its dependencies and its prompt's conditions name (depends on, the
 	// enclosing if and menu blocks, "if" after the prompt) and, for a
 	// member of a choice, the choice's other members, which change with
 	// it. Sorted, each once, not transitive: the campaign follows chains.
 	Deps(name string) []string
+	// SelectedBy returns the symbols whose select names the symbol, sorted.
+	SelectedBy(name string) []string
+	// DefaultDeps returns the symbols that the symbol's defaults name, in
+	// their values and their conditions, sorted: where a promptless
+	// symbol's value comes from, besides SelectedBy.
+	DefaultDeps(name string) []string
 	// MenuIndex is the symbol's position in menu order, the order of make
 	// savedefconfig; -1 when the tree does not define it.
 	MenuIndex(name string) int

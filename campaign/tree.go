@@ -2,7 +2,7 @@ package campaign
 
 import (
 	"path/filepath"
-	"sort"
+	"sync"
 
 	"github.com/kcmin/kcmin/kconfig"
 )
@@ -12,6 +12,10 @@ type treeKnowledge struct {
 	tree *kconfig.Tree
 	root string         // the kernel tree, to make definition paths relative
 	menu map[string]int // menu order
+
+	mu      sync.Mutex
+	evalFor *kconfig.Config // the config eval holds, for Settable
+	eval    *kconfig.Eval
 }
 
 // NewTreeKnowledge wraps a parsed Kconfig tree of the kernel at root.
@@ -19,7 +23,50 @@ func NewTreeKnowledge(tree *kconfig.Tree, root string) Knowledge {
 	return &treeKnowledge{tree: tree, root: root, menu: tree.MenuOrder()}
 }
 
-func (k *treeKnowledge) Settable(name string) bool { return k.tree.Settable(name) }
+func (k *treeKnowledge) Settable(in *kconfig.Config, name string) bool {
+	if !k.tree.Settable(name) {
+		return false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.evalFor != in {
+		k.evalFor, k.eval = in, k.tree.Evaluate(in)
+	}
+	return k.eval.Visible(name) > kconfig.No
+}
+
+func (k *treeKnowledge) SelectedBy(name string) []string {
+	s := k.tree.Lookup(name)
+	if s == nil {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, by := range s.SelectedBy {
+		if by.Name != "" {
+			set[by.Name] = true
+		}
+	}
+	return sortedKeys(set)
+}
+
+func (k *treeKnowledge) DefaultDeps(name string) []string {
+	s := k.tree.Lookup(name)
+	if s == nil {
+		return nil
+	}
+	var syms []*kconfig.Symbol
+	for _, p := range s.Defaults() {
+		syms = p.Expr.Symbols(syms)
+		syms = p.Cond.Symbols(syms)
+	}
+	set := map[string]bool{}
+	for _, d := range syms {
+		if d.Name != "" && d.Name != name {
+			set[d.Name] = true
+		}
+	}
+	return sortedKeys(set)
+}
 
 // Deps adds to the symbol's own dependencies the other members of its
 // choice: switching a choice moves two symbols at once.
@@ -37,12 +84,7 @@ func (k *treeKnowledge) Deps(name string) []string {
 			}
 		}
 	}
-	out := make([]string, 0, len(set))
-	for d := range set {
-		out = append(out, d)
-	}
-	sort.Strings(out)
-	return out
+	return sortedKeys(set)
 }
 
 func (k *treeKnowledge) MenuIndex(name string) int {
