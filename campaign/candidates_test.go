@@ -18,7 +18,7 @@ type fakeKnowledge struct {
 	files    map[string]string
 }
 
-func (k *fakeKnowledge) Settable(in *kconfig.Config, name string) bool { return !k.hidden[name] }
+func (k *fakeKnowledge) Settable(in *kconfig.Config, name string) bool  { return !k.hidden[name] }
 func (k *fakeKnowledge) Deps(name string) []string                      { return k.deps[name] }
 func (k *fakeKnowledge) SelectedBy(name string) []string                { return k.selected[name] }
 func (k *fakeKnowledge) DefaultDeps(name string) []string               { return k.defaults[name] }
