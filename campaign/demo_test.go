@@ -1,0 +1,109 @@
+package campaign
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The demo's planted failure mirrors the report that started kcmin: two
+// options that depend on each other, a hardening option and an arch
+// option, among hundreds of differences from defconfig.
+var (
+	demoMinimal = []string{
+		"CONFIG_AMD_MEM_ENCRYPT=y",
+		"CONFIG_FORTIFY_SOURCE=y",
+		"CONFIG_LLVM_COV_KERNEL=y",
+		"CONFIG_LLVM_COV_PROFILE_ALL=y",
+	}
+	demoFragments = map[string][]string{
+		"arch/x86/configs/amd_mem_encrypt.config": {"CONFIG_AMD_MEM_ENCRYPT=y"},
+		"kernel/configs/fortify_source.config":    {"CONFIG_FORTIFY_SOURCE=y"},
+		"kernel/configs/llvm_cov.config":          {"CONFIG_LLVM_COV_KERNEL=y", "CONFIG_LLVM_COV_PROFILE_ALL=y"},
+	}
+)
+
+// demoSpec is the demo campaign on the fake kernel tree, with algo.
+func demoSpec(t *testing.T, algo string) *Spec {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := `[kernel]
+source = "` + filepath.Join(root, "testdata/fakelinux") + `"
+arch = "x86_64"
+make_vars = ["LLVM=1"]
+target = "bzImage"
+[config]
+base = "defconfig"
+bad = "` + filepath.Join(root, "testdata/campaigns/demo-bad.config") + `"
+[oracle]
+build = "succeed"
+log_patterns = ['objtool: .* leaves \.noinstr\.text section']
+match = "all"
+[search]
+algorithm = "` + algo + `"
+`
+	p := filepath.Join(t.TempDir(), "demo.toml")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestDemo runs the demo campaign end to end with each algorithm: the
+// fake tree's make resolves with kcmin's kconfig and its build plants
+// the failure. Each must find exactly the planted options, verified and
+// 1-minimal, within its bound on tests.
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the fake tree's conf and runs dozens of fake builds")
+	}
+	for _, algo := range []string{"bisect", "ddmin", "auto"} {
+		t.Run(algo, func(t *testing.T) {
+			work := t.TempDir()
+			sum, err := Run(context.Background(), demoSpec(t, algo), Options{Workdir: work})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := sum.Result
+			if !reflect.DeepEqual(r.Minimal, demoMinimal) || !r.Verified || !r.OneMinimal {
+				t.Fatalf("minimal %q verified %v 1-minimal %v, want %q", r.Minimal, r.Verified, r.OneMinimal, demoMinimal)
+			}
+			got := map[string][]string{}
+			for _, f := range r.Fragments {
+				got[f.Path] = f.Lines
+			}
+			if !reflect.DeepEqual(got, demoFragments) {
+				t.Errorf("fragments %v, want %v", got, demoFragments)
+			}
+			if !strings.Contains(sum.Report, "{def,amd_mem_encrypt.,fortify_source.,llvm_cov.}config bzImage") {
+				t.Errorf("report lacks the reproducer:\n%s", sum.Report)
+			}
+			checkJournal(t, journalOf(t, work))
+			// Sequential bisection finds each of k culprits in at most
+			// ceil(log2 n)+1 tests; add the first two tests and the final
+			// check of each culprit.
+			if algo == "bisect" {
+				k, n := 4.0, float64(r.Candidates)
+				bound := int(k*(math.Ceil(math.Log2(n))+1)) + 2 + int(k) + 1
+				if r.Tests > bound {
+					t.Errorf("bisect ran %d tests, over its bound %d", r.Tests, bound)
+				}
+			}
+			if r.Unresolved > r.Tests/10 {
+				t.Errorf("%d of %d tests unresolved: candidates do not stick", r.Unresolved, r.Tests)
+			}
+			t.Logf("%s: %d candidates, %d tests, %d builds, %d cache hits, %d unresolved", algo, r.Candidates, r.Tests, r.Builds, r.CacheHits, r.Unresolved)
+		})
+	}
+}
