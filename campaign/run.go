@@ -455,9 +455,9 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	}
 	r.status.Candidates, r.status.Undecided = len(all), len(all)
 	problem := r.cands.Problem()
-	if r.spec.Search.Flaky {
-		problem.Flaky, problem.Repeats = true, r.spec.Search.Repeats
-	}
+	// The search chooses how often to confirm a deciding "gone" from the
+	// flake rate; repeats only says how often to measure it.
+	problem.Flaky = r.spec.Search.Flaky
 
 	r.role = "bad"
 	out, err := r.test(ctx, all, 0)
@@ -598,7 +598,7 @@ func (r *runner) logTest(rec Record, kept int) {
 	if rec.Hit {
 		what = fmt.Sprintf("cache (config of test %d)", rec.Test)
 	}
-	line := fmt.Sprintf("%s: %d of %d candidates", what, kept, len(r.cands.List))
+	line := fmt.Sprintf("%s: keeps %d of %d candidates", what, kept, len(r.cands.List))
 	if rec.Role != "" {
 		line += " (the " + rec.Role + " config)"
 	}
