@@ -88,14 +88,14 @@ func (d *Display) render() {
 	d.bar.ChangeMax(s.Tests + max(s.EstimatedLeft, 1))
 	_ = d.bar.Set(s.Tests)
 	desc := ""
-	if s.Candidates > 0 {
-		desc = fmt.Sprintf("%d/%d undecided, %d culprits, ~%d tests left", s.Undecided, s.Candidates, s.Culprits, s.EstimatedLeft)
-	}
 	if s.Phase != "" {
-		if desc != "" {
-			desc += " | "
+		desc = fmt.Sprintf("%s %v", s.Phase, time.Since(s.Since).Round(time.Second))
+	}
+	if s.Candidates > 0 {
+		desc += fmt.Sprintf(" | %d of %d undecided, %d culprits", s.Undecided, s.Candidates, s.Culprits)
+		if s.EstimatedLeft > 0 {
+			desc += fmt.Sprintf(", ~%d tests left", s.EstimatedLeft)
 		}
-		desc += fmt.Sprintf("%s %v", s.Phase, time.Since(s.Since).Round(time.Second))
 	}
 	d.bar.Describe(desc)
 }

@@ -49,6 +49,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C stops kcmin cleanly; a second one, should the
+	// cleanup hang, kills it.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"run":    cmdRun,
 		"status": cmdStatus,
