@@ -148,7 +148,7 @@ func WriteStatus(w io.Writer, dir string) error {
 		return nil
 	}
 	if best := bestSoFar(recs, cands); best != nil {
-		fmt.Fprintf(w, "best      the smallest config that reproduced so far (test %d): %d options\n", best.Test, len(best.lines))
+		fmt.Fprintf(w, "best      the smallest config that reproduced so far (test %d): %d options\n", best.Test, best.options)
 		for _, l := range best.lines {
 			fmt.Fprintf(w, "          %s\n", l)
 		}
@@ -157,8 +157,9 @@ func WriteStatus(w io.Writer, dir string) error {
 }
 
 type best struct {
-	Test  int
-	lines []string
+	Test    int
+	options int
+	lines   []string // the first of them
 }
 
 // bestSoFar is the smallest subset that reproduced, its lines in menu
@@ -187,9 +188,9 @@ func bestSoFar(recs []Record, cands Candidates) *best {
 			b.lines = append(b.lines, o.Line())
 		}
 	}
-	if len(b.lines) > 12 {
-		n := len(b.lines)
-		b.lines = append(b.lines[:10], fmt.Sprintf("... and %d more", n-10))
+	b.options = len(b.lines)
+	if b.options > 12 {
+		b.lines = append(b.lines[:10], fmt.Sprintf("... and %d more", b.options-10))
 	}
 	return b
 }
