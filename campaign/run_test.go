@@ -395,3 +395,36 @@ func TestReplayOnlyUnfinished(t *testing.T) {
 		t.Errorf("replay of an unfinished campaign: %v", err)
 	}
 }
+
+// TestStatus stops a campaign midway and reads its status: stopped, the
+// tests so far, and the smallest config that reproduced.
+func TestStatus(t *testing.T) {
+	spec := miniSpec(t, nil)
+	work := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Run(ctx, spec, Options{Workdir: work, Progress: func(s Status) {
+		if s.Phase == "resolving test 6" {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("run: %v", err)
+	}
+	var out bytes.Buffer
+	if err := WriteStatus(&out, work); err != nil {
+		t.Fatal(err)
+	}
+	recs := journalOf(t, work)
+	for _, want := range []string{
+		"state     stopped; kcmin run resumes it",
+		"tests     5 judged, 5 builds, 0 unresolved, 0 answered from the cache",
+		"search    11 candidates, ",
+		"best      the smallest config that reproduced so far (test ",
+		"CONFIG_D=y",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status does not say %q:\n%s\njournal: %+v", want, out.String(), recs)
+		}
+	}
+}

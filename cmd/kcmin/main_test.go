@@ -117,12 +117,41 @@ func questions(t *testing.T, work string) []string {
 	return out
 }
 
+// demoCampaign is the repository's own demo campaign, minimize.toml.
+func demoCampaign(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs("../../minimize.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // TestKill9Resume kills a running campaign with SIGKILL at random moments
 // and runs it again each time, until it finishes. The journal must then
 // hold the same questions, in the same order, as a run never killed:
 // no finished test repeated, none lost; and the result must be the same.
 func TestKill9Resume(t *testing.T) {
-	file := miniCampaign(t)
+	tests := []struct {
+		name     string
+		campaign func(*testing.T) string
+		build    string // FAKE_BUILD_SECONDS
+		maxDelay int    // ms before the kill, at most
+	}{
+		{"mini", miniCampaign, "0.15", 500},
+		{"demo", demoCampaign, "0.1", 3000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "demo" && testing.Short() {
+				t.Skip("the demo takes a minute of fake builds and kills")
+			}
+			kill9(t, tt.campaign(t), tt.build, tt.maxDelay)
+		})
+	}
+}
+
+func kill9(t *testing.T, file, buildSeconds string, maxDelay int) {
 	ref := t.TempDir()
 	if r := kcmin(t, nil, "run", "-q", "-c", file, "-w", ref); r.code != 0 {
 		t.Fatalf("reference run: exit %d\n%s", r.code, r.stderr)
@@ -134,11 +163,11 @@ func TestKill9Resume(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewSource(seed))
 	work := t.TempDir()
-	env := []string{"FAKE_BUILD_SECONDS=0.15"}
+	env := []string{"FAKE_BUILD_SECONDS=" + buildSeconds}
 	kills := 0
 	for round := 0; ; round++ {
-		if round == 60 {
-			t.Fatal("the campaign did not finish in 60 rounds")
+		if round == 100 {
+			t.Fatal("the campaign did not finish in 100 rounds")
 		}
 		cmd := exec.Command(kcminBin, "run", "-q", "-c", file, "-w", work)
 		cmd.Env = append(os.Environ(), env...)
@@ -149,7 +178,7 @@ func TestKill9Resume(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		delay := time.Duration(20+rng.Intn(500)) * time.Millisecond
+		delay := time.Duration(20+rng.Intn(maxDelay)) * time.Millisecond
 		select {
 		case err := <-done:
 			if err != nil {
