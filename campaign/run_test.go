@@ -128,7 +128,7 @@ func TestRunMini(t *testing.T) {
 			}
 			wantFrags := map[string][]string{
 				"arch/x86/configs/d.config": {"CONFIG_D=y"},
-				"kernel/configs/a.config":   {"CONFIG_A=y", "CONFIG_B=y"},
+				"kernel/configs/b.config":   {"CONFIG_A=y", "CONFIG_B=y"},
 				"kernel/configs/c.config":   {"CONFIG_C=y"},
 			}
 			if !reflect.DeepEqual(paths, wantFrags) {
@@ -145,12 +145,12 @@ func TestRunMini(t *testing.T) {
 			if sum.Result.Tests != tests || sum.Result.Builds != tests {
 				t.Errorf("result says %d tests, %d builds; the journal has %d judged", sum.Result.Tests, sum.Result.Builds, tests)
 			}
-			for _, f := range []string{"result/report.txt", "result/result.json", "result/minimal.config", "result/kernel/configs/a.config", "tests/0001/build.log", "tests/0001/resolved.config", "tests/0001/fragment.config", "candidates.json", "campaign.toml"} {
+			for _, f := range []string{"result/report.txt", "result/result.json", "result/minimal.config", "result/kernel/configs/b.config", "tests/0001/build.log", "tests/0001/resolved.config", "tests/0001/fragment.config", "candidates.json", "campaign.toml"} {
 				if _, err := os.Stat(filepath.Join(work, f)); err != nil {
 					t.Errorf("workdir lacks %s", f)
 				}
 			}
-			if repro := strings.Join(sum.Result.Reproducer, "\n"); !strings.HasSuffix(repro, `make -skj"$(nproc)" ARCH=x86_64 LLVM=1 mrproper {def,a.,c.,d.}config bzImage`) {
+			if repro := strings.Join(sum.Result.Reproducer, "\n"); !strings.HasSuffix(repro, `make -skj"$(nproc)" ARCH=x86_64 LLVM=1 mrproper {def,b.,c.,d.}config bzImage`) {
 				t.Errorf("report lacks the reproducer:\n%s", sum.Report)
 			}
 			if !strings.Contains(sum.Report, "do_syscall_64+0x4c: call to") {

@@ -134,13 +134,19 @@ type Layout struct {
 // writes the commands that reproduce the failure.
 //
 // Culprits joined by dependency (through DependsOn, either way) share one
-// fragment. A fragment is named after the longest run of leading words
-// (split at _) that all its symbols share, lowercased: llvm_cov for
-// LLVM_COV_KERNEL and LLVM_COV_PROFILE_ALL; when they share none, or the
-// tree or another fragment already has that name, after the symbol the
-// others depend on (llvm_cov_kernel), then that with a _kcmin suffix. A
-// fragment goes to arch/SRCARCH/configs/ when all its symbols are defined
-// under arch/SRCARCH/, to kernel/configs/ otherwise.
+// fragment. A fragment is named after what it is for: its lead, the first
+// option (in menu order) that no other option of the fragment depends
+// on; the others are what the lead needs. The name is the run of leading
+// words (split at _) that the lead shares with another option of the
+// fragment, lowercased (llvm_cov for LLVM_COV_PROFILE_ALL, which needs
+// LLVM_COV_KERNEL), else the lead's own name (amd_mem_encrypt for
+// AMD_MEM_ENCRYPT with the EFI and ACPI it needs). When the tree or
+// another fragment has that name already, the lead's own name, then that
+// with a _kcmin suffix. A fragment goes to arch/SRCARCH/configs/ when its
+// lead is defined under arch/SRCARCH/, to kernel/configs/ otherwise.
+//
+// The option the others depend on would be a poor name: it is often a
+// generic prerequisite (ACPI, DEBUG_FS) rather than the point.
 func Plan(in *Input) Layout {
 	used := map[string]bool{}
 	taken := func(name string) bool {
@@ -153,10 +159,10 @@ func Plan(in *Input) Layout {
 		l.BaseFragments = append(l.BaseFragments, Fragment{Path: "kernel/configs/" + name + ".config", Lines: bf.Lines})
 	}
 	for _, g := range groups(in.Culprits) {
-		name := pick(taken, commonPrefix(g.members), strings.ToLower(g.root))
+		name := pick(taken, sharedPrefix(g.lead, g.members), strings.ToLower(g.lead.Name))
 		used[name] = true
 		dir := "kernel/configs/"
-		if in.SrcArch != "" && allUnder(g.members, "arch/"+in.SrcArch+"/") {
+		if in.SrcArch != "" && strings.HasPrefix(g.lead.DefinedIn, "arch/"+in.SrcArch+"/") {
 			dir = "arch/" + in.SrcArch + "/configs/"
 		}
 		f := Fragment{Path: dir + name + ".config"}
@@ -196,23 +202,14 @@ func pick(taken func(string) bool, names ...string) string {
 
 func fragName(f Fragment) string { return strings.TrimSuffix(filepath.Base(f.Path), ".config") }
 
-func allUnder(opts []Option, dir string) bool {
-	for _, o := range opts {
-		if !strings.HasPrefix(o.DefinedIn, dir) {
-			return false
-		}
-	}
-	return true
-}
-
 type group struct {
-	root    string
+	lead    Option
 	members []Option // in the culprits' order
 }
 
 // groups splits the culprits into sets joined by dependency, each with
-// its root: the member the most others depend on, the first in menu
-// order on a tie.
+// its lead: the first member in menu order that no other member depends
+// on.
 func groups(culprits []Option) []group {
 	index := map[string]int{}
 	for i, o := range culprits {
@@ -229,27 +226,12 @@ func groups(culprits []Option) []group {
 		}
 		return parent[i]
 	}
+	needed := make([]bool, len(culprits)) // another culprit depends on it
 	for i, o := range culprits {
 		for _, d := range o.DependsOn {
-			if j, ok := index[d]; ok {
+			if j, ok := index[d]; ok && j != i {
 				parent[find(i)] = find(j)
-			}
-		}
-	}
-	// dependents[j] counts the culprits that depend on j, transitively.
-	dependents := make([]int, len(culprits))
-	for i := range culprits {
-		seen := map[int]bool{i: true}
-		stack := []int{i}
-		for len(stack) > 0 {
-			k := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, d := range culprits[k].DependsOn {
-				if j, ok := index[d]; ok && !seen[j] {
-					seen[j] = true
-					dependents[j]++
-					stack = append(stack, j)
-				}
+				needed[j] = true
 			}
 		}
 	}
@@ -259,39 +241,43 @@ func groups(culprits []Option) []group {
 		r := find(i)
 		g, ok := byRoot[r]
 		if !ok {
-			g = &group{root: o.Name}
+			g = &group{}
 			byRoot[r] = g
 			order = append(order, r)
 		}
-		if dependents[i] > dependents[index[g.root]] {
-			g.root = o.Name
-		}
 		g.members = append(g.members, o)
+		if !needed[i] && g.lead.Name == "" {
+			g.lead = o
+		}
 	}
 	out := make([]group, len(order))
 	for i, r := range order {
 		out[i] = *byRoot[r]
+		if out[i].lead.Name == "" {
+			// A cycle: every member is needed by another.
+			out[i].lead = out[i].members[0]
+		}
 	}
 	return out
 }
 
-// commonPrefix is the lowercased run of leading _-separated words that
-// all names share, "" when there is none.
-func commonPrefix(opts []Option) string {
-	if len(opts) == 1 {
-		return strings.ToLower(opts[0].Name)
-	}
-	words := strings.Split(opts[0].Name, "_")
-	n := len(words)
-	for _, o := range opts[1:] {
+// sharedPrefix is the longest run of leading _-separated words that the
+// lead shares with another member, lowercased; "" when it shares none.
+func sharedPrefix(lead Option, members []Option) string {
+	words := strings.Split(lead.Name, "_")
+	best := 0
+	for _, o := range members {
+		if o.Name == lead.Name {
+			continue
+		}
 		w := strings.Split(o.Name, "_")
 		k := 0
-		for k < n && k < len(w) && w[k] == words[k] {
+		for k < len(words) && k < len(w) && w[k] == words[k] {
 			k++
 		}
-		n = k
+		best = max(best, k)
 	}
-	return strings.ToLower(strings.Join(words[:n], "_"))
+	return strings.ToLower(strings.Join(words[:best], "_"))
 }
 
 // commands reproduce the failure from a clean tree.
