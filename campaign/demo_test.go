@@ -3,7 +3,6 @@ package campaign
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -27,36 +26,15 @@ var (
 	}
 )
 
-// demoSpec is the demo campaign on the fake kernel tree, with algo.
+// demoSpec is the demo campaign, testdata/campaigns/demo.toml, searched
+// with algo.
 func demoSpec(t *testing.T, algo string) *Spec {
 	t.Helper()
-	root, err := filepath.Abs("..")
+	s, err := Load(filepath.Join("..", "testdata", "campaigns", "demo.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := `[kernel]
-source = "` + filepath.Join(root, "testdata/fakelinux") + `"
-arch = "x86_64"
-make_vars = ["LLVM=1"]
-target = "bzImage"
-[config]
-base = "defconfig"
-bad = "` + filepath.Join(root, "testdata/campaigns/demo-bad.config") + `"
-[oracle]
-build = "succeed"
-log_patterns = ['objtool: .* leaves \.noinstr\.text section']
-match = "all"
-[search]
-algorithm = "` + algo + `"
-`
-	p := filepath.Join(t.TempDir(), "demo.toml")
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Load(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.Search.Algorithm = algo
 	return s
 }
 
