@@ -58,3 +58,27 @@ func TestCampaigns(t *testing.T) {
 		})
 	}
 }
+
+// TestRootCampaign keeps minimize.toml, the campaign make run runs, the
+// same campaign as testdata/campaigns/demo.toml.
+func TestRootCampaign(t *testing.T) {
+	root, err := Load(filepath.Join("..", "minimize.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo, err := Load(filepath.Join("..", "testdata", "campaigns", "demo.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := root.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := demo.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diffLines(string(a), string(b)); string(a) != string(b) {
+		t.Errorf("minimize.toml and testdata/campaigns/demo.toml differ: %q", d)
+	}
+}
