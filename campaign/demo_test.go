@@ -3,10 +3,16 @@ package campaign
 import (
 	"context"
 	"math"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kcmin/kcmin/oracle"
 )
 
 // The demo's planted failure mirrors the report that started kcmin: two
@@ -78,10 +84,46 @@ func TestDemo(t *testing.T) {
 					t.Errorf("bisect ran %d tests, over its bound %d", r.Tests, bound)
 				}
 			}
+			if algo == "bisect" {
+				reproduce(t, sum.Result.Reproducer, r.Signature)
+			}
 			if r.Unresolved > r.Tests/10 {
 				t.Errorf("%d of %d tests unresolved: candidates do not stick", r.Unresolved, r.Tests)
 			}
 			t.Logf("%s: %d candidates, %d tests, %d builds, %d cache hits, %d unresolved", algo, r.Candidates, r.Tests, r.Builds, r.CacheHits, r.Unresolved)
 		})
+	}
+}
+
+// reproduce runs a report's commands in a clean copy of the fake tree, as
+// a reader of the report would, and checks that the build prints the bad
+// config's warnings: the same signature, line for line.
+func reproduce(t *testing.T, commands, signature []string) {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := filepath.Join(t.TempDir(), "linux")
+	if out, err := exec.Command("cp", "-r", filepath.Join(root, "testdata", "fakelinux"), tree).CombinedOutput(); err != nil {
+		t.Fatalf("copy the tree: %v\n%s", err, out)
+	}
+	// The reproducer uses brace expansion, as kernel developers' shells do.
+	cmd := exec.Command("bash", "-e", "-c", strings.Join(commands, "\n"))
+	cmd.Dir = tree
+	cmd.Env = append(os.Environ(), "KCMIN_ROOT="+root)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the reproducer fails: %v\n%s", err, out)
+	}
+	var got []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "objtool:") && strings.Contains(line, "leaves .noinstr.text section") {
+			got = append(got, "log: "+oracle.Normalize(line))
+		}
+	}
+	sort.Strings(got)
+	if !reflect.DeepEqual(slices.Compact(got), signature) {
+		t.Errorf("the reproducer prints %q, want the bad config's %q", got, signature)
 	}
 }
