@@ -554,19 +554,31 @@ func (s *search) verifyRounds(kept []int, r int) (bool, error) {
 		}
 		if round == 0 && len(unresolved) > 1 {
 			// Candidates whose single removal cannot be judged may still
-			// go together (a hidden dependency between them).
-			rest := kept
-			for _, c := range unresolved {
-				rest = s.removal(rest, c)
-			}
-			for a := 0; a <= r; a++ {
-				o, err := s.askRound(rest, a)
-				if err != nil {
-					return false, err
+			// go together (a hidden dependency between them): try them
+			// all, then all but one, in case a true culprit is among them.
+			groups := [][]int{unresolved}
+			for n := range unresolved {
+				if len(unresolved) > 2 {
+					groups = append(groups, slices.Delete(slices.Clone(unresolved), n, n+1))
 				}
-				if o == Reproduces {
-					shrink(rest)
-					return true, nil
+			}
+			for _, g := range groups {
+				rest := kept
+				for _, c := range g {
+					rest = s.removal(rest, c)
+				}
+				for a := 0; a <= r; a++ {
+					o, err := s.askRound(rest, a)
+					if err != nil {
+						return false, err
+					}
+					if o == Reproduces {
+						shrink(rest)
+						return true, nil
+					}
+					if o != Gone {
+						break
+					}
 				}
 			}
 		}
