@@ -620,7 +620,7 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	// seconds for: when it predicts a config already judged, the answer
 	// is known. make's word stays final: one disagreement ends the trust.
 	predicted := ""
-	if pc, err := r.know.Resolve(req); err == nil {
+	if pc, err := r.predict(req); err == nil {
 		predicted = Hash(pc)
 		if !r.distrust && len(r.cands.notStuck(nil, pc, kept)) == 0 {
 			if prev, ok := r.byHash[hashKey(predicted, attempt)]; ok {
@@ -708,6 +708,17 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	}
 	rec.Outcome, rec.Signature, rec.Reason, rec.Notes = j.Verdict.String(), j.Signature, j.Reason, j.Notes
 	return r.record(rec)
+}
+
+// predict resolves in-process; a resolver that fails, even by panicking,
+// only costs the prediction: make has the last word anyway.
+func (r *runner) predict(req *kconfig.Config) (c *kconfig.Config, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("kconfig resolver: %v", p)
+		}
+	}()
+	return r.know.Resolve(req)
 }
 
 // hitOf answers a question with an earlier test's judgement of the same
