@@ -462,7 +462,7 @@ func (s *search) repeats() int {
 	// The fewest repeats that make a wrong culprit (every answer a flake)
 	// rarer than one in a thousand.
 	r := 1
-	for math.Pow(f, float64(r+1)) > 1e-3 {
+	for math.Pow(f, float64(r+1)) > 1e-3*(1+1e-9) {
 		r++
 	}
 	return r
@@ -554,20 +554,16 @@ func (s *search) verifyRounds(kept []int, r int) (bool, error) {
 		}
 		if round == 0 && len(unresolved) > 1 {
 			// Candidates whose single removal cannot be judged may still
-			// go together (a hidden dependency between them): try them
-			// all, then all but one, in case a true culprit is among them.
-			groups := [][]int{unresolved}
-			for n := range unresolved {
-				if len(unresolved) > 2 {
-					groups = append(groups, slices.Delete(slices.Clone(unresolved), n, n+1))
-				}
-			}
-			for _, g := range groups {
-				rest := kept
-				for _, c := range g {
-					rest = s.removal(rest, c)
-				}
-				for a := 0; a <= r; a++ {
+			// go in pairs or together (a hidden dependency between them).
+			// A flake may hide the group that reproduces, so with a flaky
+			// test every group is asked again, round by round.
+			groups := groupsOf(unresolved, maxGroupTries)
+			for a := 0; a <= r; a++ {
+				for _, g := range groups {
+					rest := kept
+					for _, c := range g {
+						rest = s.removal(rest, c)
+					}
 					o, err := s.askRound(rest, a)
 					if err != nil {
 						return false, err
@@ -575,9 +571,6 @@ func (s *search) verifyRounds(kept []int, r int) (bool, error) {
 					if o == Reproduces {
 						shrink(rest)
 						return true, nil
-					}
-					if o != Gone {
-						break
 					}
 				}
 			}
@@ -591,6 +584,51 @@ func (s *search) verifyRounds(kept []int, r int) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// maxGroupTries bounds the groups of unresolved removals verification
+// tries together.
+const maxGroupTries = 16
+
+// groupsOf lists subsets of c with at least two members, at most max of
+// them: the pairs, then all of c, then the sizes in between from the
+// largest; within a size in lexicographic order. A candidate left in the
+// result by unresolved answers usually has one partner, or many.
+func groupsOf(c []int, max int) [][]int {
+	var out [][]int
+	sizes := []int{2}
+	for size := len(c); size > 2; size-- {
+		sizes = append(sizes, size)
+	}
+	for _, size := range sizes {
+		if size > len(c) || len(out) >= max {
+			break
+		}
+		idx := make([]int, size)
+		for i := range idx {
+			idx[i] = i
+		}
+		for len(out) < max {
+			g := make([]int, size)
+			for i, j := range idx {
+				g[i] = c[j]
+			}
+			out = append(out, g)
+			// Next combination of size indices out of len(c).
+			i := size - 1
+			for i >= 0 && idx[i] == len(c)-size+i {
+				i--
+			}
+			if i < 0 {
+				break
+			}
+			idx[i]++
+			for j := i + 1; j < size; j++ {
+				idx[j] = idx[j-1] + 1
+			}
+		}
+	}
+	return out
 }
 
 // askRound asks about kept for the round-th time, unless its answer is
