@@ -151,6 +151,23 @@ func (m *Make) Resolve(ctx context.Context, dir string, config []byte, log io.Wr
 	return resolved, nil
 }
 
+// Place writes config as dir/.config for a build to resolve itself: the
+// build's own syncconfig step is the kernel's resolver. An unchanged
+// file keeps its time, so an unchanged config does not sync again.
+func (m *Make) Place(dir string, config []byte) error {
+	path := filepath.Join(dir, ".config")
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, config) {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("place config in %s: %w", dir, err)
+	}
+	if err := writeFile(path, config); err != nil {
+		return fmt.Errorf("place config in %s: %w", dir, err)
+	}
+	return nil
+}
+
 // Configure runs config targets in dir (defconfig, tinyconfig,
 // "tinyconfig foo.config") and returns the .config they leave.
 func (m *Make) Configure(ctx context.Context, dir string, log io.Writer, targets ...string) ([]byte, error) {

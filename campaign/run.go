@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kcmin/kcmin/build"
@@ -620,7 +621,10 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	// seconds for: when it predicts a config already judged, the answer
 	// is known. make's word stays final: one disagreement ends the trust.
 	predicted := ""
-	if pc, err := r.predict(req); err == nil {
+	pc, err := r.predict(req)
+	if err != nil {
+		pc = nil
+	} else {
 		predicted = Hash(pc)
 		if !r.distrust && len(r.cands.notStuck(nil, pc, kept)) == 0 {
 			if prev, ok := r.byHash[hashKey(predicted, attempt)]; ok {
@@ -629,19 +633,49 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 		}
 	}
 
-	r.phase(fmt.Sprintf("resolving test %d", r.nextTest))
+	dir := r.wd.BuildDir(0)
 	var input, resolveLog bytes.Buffer
+	var text []byte
+	var resolved *kconfig.Config
+	// When the prediction sticks, the build starts at once on it, while
+	// make olddefconfig resolves the same request in a build dir of its
+	// own: make stays the judge of what the config is, and its seconds
+	// of Kconfig hide behind the build instead of coming before it.
+	fast := pc != nil && r.spec.Kernel.Target != "" && !r.distrust && len(r.cands.notStuck(nil, pc, kept)) == 0
+	var (
+		resolving  sync.WaitGroup
+		kernelText []byte
+		kernelErr  error
+	)
+	defer resolving.Wait()
+	r.phase(fmt.Sprintf("resolving test %d", r.nextTest))
 	if err := req.Write(&input); err != nil {
 		return Record{}, err
 	}
-	dir := r.wd.BuildDir(0)
-	text, err := r.make.Resolve(ctx, dir, input.Bytes(), &resolveLog)
-	if err != nil {
-		return Record{}, r.fault(ctx, fmt.Errorf("resolve the config of test %d: %w", r.nextTest, err))
-	}
-	resolved, _, err := kconfig.ReadConfig(bytes.NewReader(text), filepath.Join(dir, ".config"))
-	if err != nil {
-		return Record{}, fmt.Errorf("read the resolved config of test %d: %w", r.nextTest, err)
+	if fast {
+		var placed bytes.Buffer
+		if err := pc.Write(&placed); err != nil {
+			return Record{}, err
+		}
+		if err := r.make.Place(dir, placed.Bytes()); err != nil {
+			return Record{}, r.fault(ctx, err)
+		}
+		text, resolved = placed.Bytes(), pc
+		resolving.Add(1)
+		go func() {
+			defer resolving.Done()
+			kernelText, kernelErr = r.make.Resolve(ctx, r.wd.ResolveDir(), input.Bytes(), &resolveLog)
+		}()
+	} else {
+		var err error
+		text, err = r.make.Resolve(ctx, dir, input.Bytes(), &resolveLog)
+		if err != nil {
+			return Record{}, r.fault(ctx, fmt.Errorf("resolve the config of test %d: %w", r.nextTest, err))
+		}
+		resolved, _, err = kconfig.ReadConfig(bytes.NewReader(text), filepath.Join(dir, ".config"))
+		if err != nil {
+			return Record{}, fmt.Errorf("read the resolved config of test %d: %w", r.nextTest, err)
+		}
 	}
 	hash := Hash(resolved)
 	rec := Record{Test: r.nextTest, Role: r.role, Subset: names, Attempt: attempt, Hash: hash, Predicted: predicted,
@@ -669,7 +703,11 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	if err := r.cands.Fragment(kept).Write(&frag); err != nil {
 		return Record{}, err
 	}
-	for name, data := range map[string][]byte{"fragment.config": frag.Bytes(), "resolved.config": text, "resolve.log": resolveLog.Bytes()} {
+	files := map[string][]byte{"fragment.config": frag.Bytes(), "resolved.config": text}
+	if !fast {
+		files["resolve.log"] = resolveLog.Bytes()
+	}
+	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(tdir, name), data, 0o644); err != nil {
 			return Record{}, err
 		}
@@ -691,6 +729,23 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 			return Record{}, fmt.Errorf("build test %d: %w", rec.Test, err)
 		}
 		rec.Built, rec.BuildMS = true, art.Duration.Milliseconds()
+	}
+	if fast {
+		resolving.Wait()
+		if kernelErr != nil {
+			return Record{}, r.fault(ctx, fmt.Errorf("resolve the config of test %d: %w", rec.Test, kernelErr))
+		}
+		_ = os.WriteFile(filepath.Join(tdir, "resolve.log"), resolveLog.Bytes(), 0o644)
+		_ = os.WriteFile(filepath.Join(tdir, "resolved.config"), kernelText, 0o644)
+		kernel, _, err := kconfig.ReadConfig(bytes.NewReader(kernelText), "resolved.config")
+		if err != nil || Hash(kernel) != predicted {
+			// make disagrees with the prediction the build used: make
+			// decides from now on, and this test runs again its way.
+			r.distrust = true
+			fmt.Fprintf(r.log, "note: kconfig's resolver and make olddefconfig disagree on test %d; make's answer is used from now on\n", rec.Test)
+			return r.judge(ctx, kept, attempt, names)
+		}
+		rec.ResolveMS = 0
 	}
 	r.phase(fmt.Sprintf("judging test %d", rec.Test))
 	jstart := time.Now()

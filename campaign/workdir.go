@@ -125,6 +125,10 @@ func (w *Workdir) BuildDir(worker int) string {
 	return w.Path("build", fmt.Sprintf("w%d", worker))
 }
 
+// ResolveDir is a build dir that only ever holds a config: make
+// olddefconfig runs there while a worker builds.
+func (w *Workdir) ResolveDir() string { return w.Path("build", "resolve") }
+
 // TestDir is the folder of test n.
 func (w *Workdir) TestDir(n int) string {
 	return w.Path("tests", fmt.Sprintf("%04d", n))
