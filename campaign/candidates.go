@@ -37,6 +37,9 @@ type Candidate struct {
 	// Deps are the candidates this one needs, directly or through
 	// symbols that are not candidates, transitively: indices, sorted.
 	Deps []int `json:"deps,omitempty"`
+	// Prior is how likely the candidate is to matter, relative to the
+	// others; 0 when the campaign uses no priors.
+	Prior float64 `json:"prior,omitempty"`
 }
 
 // Name names a candidate in the journal: its symbols joined by "+".
@@ -270,6 +273,15 @@ func (cs Candidates) Problem() minimize.Problem {
 	p := minimize.Problem{N: len(cs.List), Deps: make([][]int, len(cs.List)), Neighbours: make([][]int, len(cs.List))}
 	dependents := make([][]int, len(cs.List))
 	for i, c := range cs.List {
+		if c.Prior > 0 {
+			if p.Weight == nil {
+				p.Weight = make([]float64, len(cs.List))
+				for j := range p.Weight {
+					p.Weight[j] = 1
+				}
+			}
+			p.Weight[i] = c.Prior
+		}
 		p.Deps[i] = slices.Clone(c.Deps)
 		for _, d := range c.Deps {
 			dependents[d] = append(dependents[d], i)

@@ -27,6 +27,8 @@ func (k *fakeKnowledge) Explain(*kconfig.Config, string, string) string { return
 func (k *fakeKnowledge) Resolve(c *kconfig.Config) (*kconfig.Config, error) {
 	return c.Clone(), nil
 }
+func (k *fakeKnowledge) MenuPath(string) []string { return nil }
+
 func (k *fakeKnowledge) MenuIndex(name string) int {
 	for i, n := range k.order {
 		if n == name {

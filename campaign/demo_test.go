@@ -127,3 +127,29 @@ func reproduce(t *testing.T, commands, signature []string) {
 		t.Errorf("the reproducer prints %q, want the bad config's %q", got, signature)
 	}
 }
+
+// TestDemoPriors: the demo's culprits are instrumentation, hardening and
+// arch options among drivers and modules, so the kernel's priors must
+// save tests over the same search without them, and find the same answer.
+func TestDemoPriors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the demo campaign twice")
+	}
+	tests := map[bool]int{}
+	for _, priors := range []bool{false, true} {
+		s := demoSpec(t, "auto")
+		s.Search.Priors = priors
+		sum, err := Run(context.Background(), s, Options{Workdir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(sum.Result.Minimal, demoMinimal) || !sum.Result.Verified {
+			t.Fatalf("priors %v: minimal %q verified %v", priors, sum.Result.Minimal, sum.Result.Verified)
+		}
+		tests[priors] = sum.Result.Tests
+	}
+	t.Logf("tests without priors %d, with %d", tests[false], tests[true])
+	if tests[true] >= tests[false] {
+		t.Errorf("priors saved nothing: %d tests with, %d without", tests[true], tests[false])
+	}
+}

@@ -121,6 +121,12 @@ func (r *runner) stats() report.Stats {
 		if rec.Predicted != "" && rec.Hash != "" && rec.Predicted != rec.Hash {
 			st.Disagreements++
 		}
+		if rec.Role == "bad" && rec.Verdict != "" {
+			st.BadRuns++
+			if rec.Outcome == "gone" {
+				st.BadGone++
+			}
+		}
 		ms += rec.ResolveMS + rec.BuildMS + rec.JudgeMS
 	}
 	st.Elapsed = time.Duration(ms) * time.Millisecond

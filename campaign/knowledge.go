@@ -29,6 +29,9 @@ type Knowledge interface {
 	// MenuIndex is the symbol's position in menu order, the order of make
 	// savedefconfig; -1 when the tree does not define it.
 	MenuIndex(name string) int
+	// MenuPath is the titles of the menus around the symbol, outermost
+	// first.
+	MenuPath(name string) []string
 	// DefinedIn is the file of the symbol's first definition, relative to
 	// the root of the tree ("arch/x86/Kconfig"); "" when undefined.
 	DefinedIn(name string) string

@@ -280,6 +280,9 @@ func (r *runner) setup(ctx context.Context) error {
 		return r.fault(ctx, inputError(fmt.Errorf("read the Kconfig tree of %s: %w", r.spec.Kernel.Source, err)))
 	}
 	r.cands = FindCandidates(r.know, base, bad)
+	if r.spec.Search.Priors {
+		r.cands.SetPriors(r.know.MenuPath, r.spec.Kernel.Target != "" && r.spec.Kernel.Target != "modules")
+	}
 	data, err := json.MarshalIndent(r.cands, "", "  ")
 	if err != nil {
 		return err
@@ -471,9 +474,14 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 			ErrNoResult, bad.Reason, bad.Test, r.wd.TestDir(bad.Test))
 	}
 	r.badSig = bad.Signature
-	if problem.Flaky && r.spec.Search.Repeats > 1 {
+	repeats := r.spec.Search.Repeats
+	if repeats == 0 && problem.Flaky {
+		// measure a declared flaky failure unless told how often
+		repeats = defaultRepeats
+	}
+	if problem.Flaky && repeats > 1 {
 		gone := 0
-		for a := 1; a < r.spec.Search.Repeats; a++ {
+		for a := 1; a < repeats; a++ {
 			o, err := r.test(ctx, all, a)
 			if err != nil {
 				return nil, r.stop(ctx, err)
@@ -482,8 +490,8 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 				gone++
 			}
 		}
-		problem.FlakeRate = min(float64(gone)/float64(r.spec.Search.Repeats), 0.9)
-		fmt.Fprintf(r.log, "the bad config reproduced %d of %d times\n", r.spec.Search.Repeats-gone, r.spec.Search.Repeats)
+		problem.FlakeRate = min(float64(gone)/float64(repeats), 0.9)
+		fmt.Fprintf(r.log, "the bad config reproduced %d of %d times\n", repeats-gone, repeats)
 	}
 	r.role = "base"
 	out, err = r.test(ctx, nil, 0)

@@ -102,8 +102,12 @@ type SearchSpec struct {
 	// tests that would decide a culprit.
 	Flaky bool
 	// Repeats is how often the bad config is judged first to measure a
-	// flaky failure's rate; 0 lets the search choose.
+	// flaky failure's rate; 0 means 3 when the failure is flaky.
 	Repeats int
+	// Priors weigh candidates by what the kernel says of them (=m,
+	// instrumentation, where they are defined), so unlikely ones are
+	// reverted in big pools first.
+	Priors bool
 }
 
 // Defaults of the keys a campaign file may leave out.
@@ -114,6 +118,7 @@ const (
 	defaultConfigTimeout  = 10 * time.Minute
 	defaultCommandTimeout = 10 * time.Minute
 	defaultAlgorithm      = "auto"
+	defaultRepeats        = 3 // runs of the bad config that measure a flaky failure
 	defaultWorkdir        = "kcmin-work"
 )
 
@@ -261,6 +266,7 @@ type rawFile struct {
 		Algorithm toml.Primitive `toml:"algorithm"`
 		Flaky     toml.Primitive `toml:"flaky"`
 		Repeats   toml.Primitive `toml:"repeats"`
+		Priors    toml.Primitive `toml:"priors"`
 	} `toml:"search"`
 	Campaign struct {
 		Workdir toml.Primitive `toml:"workdir"`
@@ -274,7 +280,7 @@ var knownKeys = map[string][]string{
 	"oracle":   {"build", "log_patterns", "match", "command", "command_timeout"},
 	"elf":      {"file", "undefined", "defined", "missing", "sections", "missing_sections", "by_pattern"},
 	"boot":     {"expect", "timeout", "boots", "memory", "cpus", "append", "qemu_args", "qemu", "accel", "rootfs", "marker"},
-	"search":   {"algorithm", "flaky", "repeats"},
+	"search":   {"algorithm", "flaky", "repeats", "priors"},
 	"campaign": {"workdir"},
 }
 
@@ -619,6 +625,10 @@ func (l *loader) spec(r *rawFile) *Spec {
 		sr.Flaky = l.boolean("search.flaky", r.Search.Flaky)
 	}
 	sr.Repeats = l.integer("search.repeats", r.Search.Repeats, 0)
+	sr.Priors = true
+	if l.defined("search.priors") {
+		sr.Priors = l.boolean("search.priors", r.Search.Priors)
+	}
 	if sr.Repeats < 0 {
 		l.errorf("search.repeats", "%d: must be 0 or more", sr.Repeats)
 	}
@@ -880,6 +890,7 @@ func (s *Spec) Canonical() ([]byte, error) {
 	b.WriteString("\n[search]\n")
 	kv(&b, "algorithm", s.Search.Algorithm)
 	kv(&b, "flaky", s.Search.Flaky)
+	kv(&b, "priors", s.Search.Priors)
 	kv(&b, "repeats", s.Search.Repeats)
 	return b.Bytes(), nil
 }

@@ -87,6 +87,8 @@ func (k *treeKnowledge) Deps(name string) []string {
 	return sortedKeys(set)
 }
 
+func (k *treeKnowledge) MenuPath(name string) []string { return k.tree.MenuPath(name) }
+
 func (k *treeKnowledge) MenuIndex(name string) int {
 	if i, ok := k.menu[name]; ok {
 		return i

@@ -60,7 +60,19 @@ type Stats struct {
 	// Disagreements counts configs that kcmin's own resolver predicted
 	// differently from make olddefconfig.
 	Disagreements int
-	Elapsed       time.Duration // wall time of the tests, over all runs
+	// BadRuns counts the judgements of the bad config (more than one
+	// when a flaky failure is measured); BadGone those that missed it.
+	BadRuns, BadGone int
+	Elapsed          time.Duration // wall time of the tests, over all runs
+}
+
+// FlakeRate is the share of the bad config's runs that missed the
+// failure, or -1 when it ran once.
+func (s Stats) FlakeRate() float64 {
+	if s.BadRuns < 2 {
+		return -1
+	}
+	return float64(s.BadGone) / float64(s.BadRuns)
 }
 
 // Input is everything a report says.
@@ -119,6 +131,9 @@ type Result struct {
 	Seconds       float64    `json:"seconds"`
 	Disagreements int        `json:"resolve_disagreements"`
 	Versions      []string   `json:"versions,omitempty"`
+	// FlakeRate is the measured share of the bad config's runs that
+	// missed the failure; absent when it ran once.
+	FlakeRate *float64 `json:"flake_rate,omitempty"`
 }
 
 // Layout is where every fragment goes and how the failure is reproduced.
@@ -377,6 +392,9 @@ func Make(in *Input) (Layout, Result) {
 		Seconds:       in.Elapsed.Round(time.Second).Seconds(),
 		Disagreements: in.Disagreements,
 		Versions:      in.Versions,
+	}
+	if rate := in.FlakeRate(); rate >= 0 {
+		r.FlakeRate = &rate
 	}
 	for _, o := range in.Culprits {
 		r.Minimal = append(r.Minimal, o.Line)

@@ -102,6 +102,9 @@ func statsLine(in *Input) string {
 		}
 	}
 	s += "."
+	if rate := in.FlakeRate(); rate >= 0 {
+		s += fmt.Sprintf(" The bad config showed the failure in %d of %d runs (flake rate %.0f%%).", in.BadRuns-in.BadGone, in.BadRuns, 100*rate)
+	}
 	if in.Disagreements > 0 {
 		s += fmt.Sprintf(" Its own Kconfig resolver disagreed with make olddefconfig on %s; make's answer was used.", plural(in.Disagreements, "config"))
 	}
