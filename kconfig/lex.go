@@ -359,7 +359,7 @@ func (lx *lexer) startHelp() { lx.state = stHelp }
 func (lx *lexer) scanHelp() token {
 	line := lx.line
 	start := lx.pos
-	n := helpScan(lx.src[start:], nil)
+	n, text := helpScan(lx.src[start:], nil)
 	for _, c := range lx.src[start : start+n] {
 		if c == '\n' {
 			lx.line++
@@ -371,7 +371,13 @@ func (lx *lexer) scanHelp() token {
 		lx.bol--
 	}
 	lx.state = stInitial
-	return token{kind: tHelpText, text: lx.src[start:lx.pos], line: line}
+	// The raw text keeps the character after the help: where the text
+	// ends depends on it, when helpText scans it again.
+	t := token{kind: tHelpText, text: lx.src[start:min(lx.pos+1, len(lx.src))], line: line}
+	if !text {
+		t.col = -1 // marks a blank help text
+	}
+	return t
 }
 
 // helpText returns the text of a raw help region.
@@ -382,14 +388,16 @@ func helpText(raw string) string {
 }
 
 // helpScan runs the kernel scanner's help state over src and returns how
-// many bytes the help text takes; with out, it also builds the text.
-func helpScan(src string, out *[]byte) int {
+// many bytes the help text takes and whether it has any text; with out,
+// it also builds the text.
+func helpScan(src string, out *[]byte) (int, bool) {
 	add := func(s string) {
 		if out != nil {
 			*out = append(*out, s...)
 		}
 	}
 	firstTS, lastTS := 0, 0
+	sawText := false
 	// nextStartsText reports whether the line after a newline at i
 	// starts with a character that is not blank.
 	nextStartsText := func(i int) bool {
@@ -402,12 +410,12 @@ func helpScan(src string, out *[]byte) int {
 			ws++
 		}
 		if ws == len(src) {
-			return ws
+			return ws, sawText
 		}
 		if src[ws] == '\n' {
 			pos = ws + 1
 			if nextStartsText(ws) {
-				return pos
+				return pos, sawText
 			}
 			add("\n")
 			continue
@@ -424,7 +432,7 @@ func helpScan(src string, out *[]byte) int {
 			lastTS = ts
 			if firstTS != 0 {
 				if ts < firstTS {
-					return ws
+					return ws, sawText
 				}
 				add(strings.Repeat(" ", ts-firstTS))
 			}
@@ -435,19 +443,20 @@ func helpScan(src string, out *[]byte) int {
 		}
 		text := strings.TrimRight(src[ws:le], " \t")
 		add(text)
+		sawText = sawText || text != ""
 		if firstTS == 0 {
 			firstTS = lastTS
 		}
 		if le == len(src) {
-			return le
+			return le, sawText
 		}
 		pos = le + 1
 		if nextStartsText(le) {
-			return pos
+			return pos, sawText
 		}
 		add("\n")
 	}
-	return pos
+	return pos, sawText
 }
 
 // keyword returns the keyword token for a word.

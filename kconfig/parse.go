@@ -251,12 +251,8 @@ func (p *parser) parseFile(name string, from Pos, top bool) {
 	p.advance()
 	if top && p.tok.kind == tMainmenu {
 		p.advance()
-		if p.tok.kind != tWordQuote {
-			p.errorf("mainmenu needs a quoted title")
-			p.skipLine()
-		} else {
-			p.addPrompt(PropMenu, p.tok.text, nil)
-			p.advance()
+		if text, ok := p.quoted("mainmenu"); ok {
+			p.addPrompt(PropMenu, text, nil)
 			p.expectEOL()
 		}
 	}
@@ -521,19 +517,7 @@ func (p *parser) configOptions() {
 			p.expectEOL()
 		case tPrompt:
 			p.advance()
-			if p.tok.kind != tWordQuote {
-				p.errorf("prompt needs a quoted text, found %s", p.tok.describe())
-				p.skipLine()
-				continue
-			}
-			text := p.tok.text
-			p.advance()
-			cond, ok := p.ifExpr()
-			if !ok {
-				continue
-			}
-			p.addPrompt(PropPrompt, text, cond)
-			p.expectEOL()
+			p.promptLine("prompt")
 		case tDefault, tDefBool, tDefTristate:
 			t := typeOfToken(p.tok.kind)
 			p.advance()
@@ -641,7 +625,7 @@ func (p *parser) help() {
 	if entry.helpRaw != "" {
 		p.warnAt(p.stmtPos(), fmt.Sprintf("'%s' defined with more than one help text -- only the last one will be used", entry.Title()))
 	}
-	if strings.TrimSpace(t.text) == "" {
+	if t.col < 0 {
 		name := "<choice>"
 		if entry.Sym != nil && entry.Sym.Name != "" {
 			name = entry.Sym.Name
@@ -650,6 +634,33 @@ func (p *parser) help() {
 	}
 	entry.helpRaw = t.text
 	p.advance()
+}
+
+// quoted reads the quoted text after a keyword; what names it in the
+// error when it is missing, and the rest of the line is dropped.
+func (p *parser) quoted(what string) (string, bool) {
+	if p.tok.kind != tWordQuote {
+		p.errorf("%s needs a quoted text, found %s", what, p.tok.describe())
+		p.skipLine()
+		return "", false
+	}
+	text := p.tok.text
+	p.advance()
+	return text, true
+}
+
+// promptLine reads `"text" [if expr]` and adds the prompt.
+func (p *parser) promptLine(what string) {
+	text, ok := p.quoted(what)
+	if !ok {
+		return
+	}
+	cond, ok := p.ifExpr()
+	if !ok {
+		return
+	}
+	p.addPrompt(PropPrompt, text, cond)
+	p.expectEOL()
 }
 
 func (p *parser) ifExpr() (*Expr, bool) {
@@ -670,19 +681,7 @@ func (p *parser) choiceStmt() {
 		switch p.tok.kind {
 		case tPrompt, tBool:
 			p.advance()
-			if p.tok.kind != tWordQuote {
-				p.errorf("choice prompt needs a quoted text, found %s", p.tok.describe())
-				p.skipLine()
-				continue
-			}
-			text := p.tok.text
-			p.advance()
-			cond, ok := p.ifExpr()
-			if !ok {
-				continue
-			}
-			p.addPrompt(PropPrompt, text, cond)
-			p.expectEOL()
+			p.promptLine("choice prompt")
 		case tDefault:
 			p.advance()
 			s, ok := p.symbolName()
@@ -730,13 +729,10 @@ func (p *parser) ifStmt(inChoice bool) {
 
 func (p *parser) menuStmt() {
 	p.advance()
-	if p.tok.kind != tWordQuote {
-		p.errorf("menu needs a quoted title, found %s", p.tok.describe())
-		p.skipLine()
+	text, ok := p.quoted("menu")
+	if !ok {
 		return
 	}
-	text := p.tok.text
-	p.advance()
 	p.addEntry(MenuMenu, nil)
 	p.addPrompt(PropMenu, text, nil)
 	p.expectEOL()
@@ -766,13 +762,10 @@ func (p *parser) menuStmt() {
 
 func (p *parser) commentStmt() {
 	p.advance()
-	if p.tok.kind != tWordQuote {
-		p.errorf("comment needs a quoted text, found %s", p.tok.describe())
-		p.skipLine()
+	text, ok := p.quoted("comment")
+	if !ok {
 		return
 	}
-	text := p.tok.text
-	p.advance()
 	p.addEntry(MenuComment, nil)
 	p.addPrompt(PropComment, text, nil)
 	p.expectEOL()
@@ -784,13 +777,10 @@ func (p *parser) commentStmt() {
 func (p *parser) sourceStmt() {
 	from := p.pos()
 	p.advance()
-	if p.tok.kind != tWordQuote {
-		p.errorf("source needs a quoted file name, found %s", p.tok.describe())
-		p.skipLine()
+	name, ok := p.quoted("source")
+	if !ok {
 		return
 	}
-	name := p.tok.text
-	p.advance()
 	if p.tok.kind != tEOL && p.tok.kind != tEOF {
 		p.errorf("unexpected %s after source", p.tok.describe())
 		p.skipLine()
