@@ -280,9 +280,8 @@ func (m *Make) Build(ctx context.Context, dir, target, logPath string) (*Artifac
 		return nil, fmt.Errorf("build %s: write %s: %w", target, a.Log, err)
 	}
 
-	synced := modTime(filepath.Join(a.Dir, "include/config/auto.conf"))
 	pick := func(p string) string {
-		if built(p, before[p], a.OK(), synced) {
+		if built(p, before[p], a.OK()) {
 			return p
 		}
 		return ""
@@ -309,25 +308,19 @@ func (m *Make) outputs(dir, target string) []string {
 		filepath.Join(dir, "arch", SrcArch(m.Arch), "boot", target))
 }
 
-// built says whether the file at p belongs to this build: written by it,
-// or, after a successful build, written after the config was last synced.
-func built(p string, before os.FileInfo, ok bool, synced time.Time) bool {
+// built says whether the file at p belongs to this build: after a
+// successful build every output is up to date for its config, rewritten
+// or not (a config synced again with the same values rebuilds nothing);
+// after a failed one, only what the build wrote counts.
+func built(p string, before os.FileInfo, ok bool) bool {
 	info, err := os.Stat(p)
 	if err != nil || !info.Mode().IsRegular() {
 		return false
 	}
-	if before == nil || !os.SameFile(before, info) || !info.ModTime().Equal(before.ModTime()) {
+	if ok {
 		return true
 	}
-	return ok && !info.ModTime().Before(synced)
-}
-
-func modTime(p string) time.Time {
-	info, err := os.Stat(p)
-	if err != nil {
-		return time.Time{}
-	}
-	return info.ModTime()
+	return before == nil || !os.SameFile(before, info) || !info.ModTime().Equal(before.ModTime())
 }
 
 // SrcArch is the directory under arch/ that holds ARCH=arch, as the

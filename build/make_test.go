@@ -304,3 +304,45 @@ func TestSrcArch(t *testing.T) {
 		}
 	}
 }
+
+func modTime(p string) time.Time {
+	info, err := os.Stat(p)
+	if err != nil {
+		return time.Time{}
+	}
+	return info.ModTime()
+}
+
+// TestBuiltOutputs: after a successful build every output is the build's,
+// even one make did not need to rewrite (the same config built again);
+// after a failed build only what it wrote counts, never a stale kernel.
+func TestBuiltOutputs(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "bzImage")
+	if err := os.WriteFile(p, []byte("kernel"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !built(p, before, true) {
+		t.Error("a successful build that left its image as it was does not list it")
+	}
+	if built(p, before, false) {
+		t.Error("a failed build lists an image it did not write")
+	}
+	if built(filepath.Join(dir, "missing"), nil, true) {
+		t.Error("a missing file is listed")
+	}
+	if err := os.WriteFile(p, []byte("new kernel"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := before.ModTime().Add(time.Second)
+	if err := os.Chtimes(p, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if !built(p, before, false) {
+		t.Error("a failed build does not list what it wrote")
+	}
+}

@@ -153,3 +153,39 @@ func TestDemoPriors(t *testing.T) {
 		t.Errorf("priors saved nothing: %d tests with, %d without", tests[true], tests[false])
 	}
 }
+
+// TestRepeatDoesNotResync: a config built again (a flaky failure's repeat)
+// must not make the build sync Kconfig again: kcmin writes its prediction
+// exactly as conf would, so the .config is left as it is, and the build
+// reuses the kernel it has.
+func TestRepeatDoesNotResync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the fake tree")
+	}
+	work := t.TempDir()
+	r, err := start(context.Background(), demoSpec(t, "auto"), Options{Workdir: work})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.close()
+	all := make([]int, len(r.cands.List))
+	for i := range all {
+		all[i] = i
+	}
+	for attempt := range 2 {
+		if _, err := r.test(context.Background(), all, attempt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := journalOf(t, work)
+	if len(recs) != 2 || recs[1].Outcome != recs[0].Outcome || !recs[1].Built {
+		t.Fatalf("journal %+v", recs)
+	}
+	log, err := os.ReadFile(filepath.Join(r.wd.TestDir(recs[1].Test), "build.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(log), "SYNC") {
+		t.Errorf("the repeat synced the config again:\n%s", log)
+	}
+}

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"io"
 	"path/filepath"
 	"sync"
 
@@ -104,6 +105,11 @@ func (k *treeKnowledge) DefinedIn(name string) string {
 		}
 	}
 	return f
+}
+
+// WriteConfig writes a resolved config in the .config form conf writes.
+func (k *treeKnowledge) WriteConfig(w io.Writer, resolved *kconfig.Config) error {
+	return k.tree.WriteConfig(w, resolved)
 }
 
 func (k *treeKnowledge) Resolve(c *kconfig.Config) (*kconfig.Config, error) {
