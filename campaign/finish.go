@@ -121,7 +121,7 @@ func (r *runner) stats() report.Stats {
 		if rec.Predicted != "" && rec.Hash != "" && rec.Predicted != rec.Hash {
 			st.Disagreements++
 		}
-		if rec.Role == "bad" && rec.Verdict != "" {
+		if rec.Role == "bad" && (rec.Outcome == "gone" || rec.Outcome == "reproduces") {
 			st.BadRuns++
 			if rec.Outcome == "gone" {
 				st.BadGone++

@@ -480,18 +480,23 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 		repeats = defaultRepeats
 	}
 	if problem.Flaky && repeats > 1 {
-		gone := 0
+		// Only judged runs count: an unresolved one says nothing.
+		gone, judged := 0, 1
 		for a := 1; a < repeats; a++ {
 			o, err := r.test(ctx, all, a)
 			if err != nil {
 				return nil, r.stop(ctx, err)
 			}
-			if o == minimize.Gone {
+			switch o {
+			case minimize.Gone:
 				gone++
+				judged++
+			case minimize.Reproduces:
+				judged++
 			}
 		}
-		problem.FlakeRate = min(float64(gone)/float64(repeats), 0.9)
-		fmt.Fprintf(r.log, "the bad config reproduced %d of %d times\n", repeats-gone, repeats)
+		problem.FlakeRate = min(float64(gone)/float64(judged), 0.9)
+		fmt.Fprintf(r.log, "the bad config reproduced %d of %d judged runs (%d unresolved)\n", judged-gone, judged, repeats-judged)
 	}
 	r.role = "base"
 	out, err = r.test(ctx, nil, 0)
