@@ -48,16 +48,18 @@ const (
 // it works, TCG otherwise. A Boot remembers whether KVM works, so it must
 // not be copied after first use; its workers share it.
 type Boot struct {
-	QEMU      string        // the QEMU binary; DefaultQEMU when empty
-	Memory    string        // -m; DefaultMemory when empty
-	CPUs      int           // -smp; 1 when 0
-	Append    string        // kernel arguments after DefaultAppend
-	ExtraArgs []string      // more QEMU arguments, appended last
-	Accel     string        // "kvm", "tcg", or "" to use KVM when it works
-	Rootfs    string        // an initramfs (.cpio, compressed too); "" for kcmin's own
-	Marker    string        // the line that says init ran; DefaultMarker with kcmin's rootfs
-	Timeout   time.Duration // per boot; DefaultBootTimeout when 0
-	Boots     int           // boots per test; 1 when 0. One failing boot is enough.
+	QEMU      string   // the QEMU binary; DefaultQEMU when empty
+	Memory    string   // -m; DefaultMemory when empty
+	CPUs      int      // -smp; 1 when 0
+	Append    string   // kernel arguments after DefaultAppend
+	ExtraArgs []string // more QEMU arguments, appended last
+	Accel     string   // "kvm", "tcg", or "" to use KVM when it works
+	Rootfs    string   // an initramfs (.cpio, compressed too); "" for kcmin's own
+	Marker    string   // the line that says init ran; DefaultMarker with kcmin's rootfs
+	// Timeout bounds a boot; DefaultBootTimeout when 0. A machine whose
+	// CPUs all halt with interrupts off is a hang at once (see deadLook).
+	Timeout time.Duration
+	Boots   int // boots per test; 1 when 0. One failing boot is enough.
 	// Expect is the failure: a verdict ("hang", "panic", "reboot loop",
 	// "powered off", "booted"), "not booted" (any verdict but booted, the
 	// default), or else a regular expression on the console; its groups,
@@ -335,10 +337,13 @@ func (b *Boot) bootOnce(ctx context.Context, s bootSpec) (bootResult, error) {
 
 	timer := time.NewTimer(b.timeout())
 	defer timer.Stop()
+	look := time.NewTicker(deadLook)
+	defer look.Stop()
 	con := s.console
 	var (
 		exited   bool
 		timedOut bool
+		dead     deadWatch
 		cpus     []cpuState
 		cpuErr   error
 	)
@@ -352,25 +357,40 @@ loop:
 				lines = nil
 				continue
 			}
+			dead.reset()
 			if con.feed(line) {
 				break loop
 			}
 		case ev := <-qmp.Events():
+			dead.reset()
 			if ev.Event == "RESET" && guestEvent(ev.Data) && con.reset() {
 				break loop
 			}
 		case <-p.done:
 			exited = true
 			break loop
+		case <-look.C:
+			qctx, cancel := context.WithTimeout(ctx, deadLook)
+			now, err := qmp.CPUs(qctx, false)
+			cancel()
+			if dead.see(now, err) {
+				cpus = now
+				break loop
+			}
 		case <-timer.C:
 			timedOut = true
 			qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			cpus, cpuErr = qmp.CPUs(qctx)
+			cpus, cpuErr = qmp.CPUs(qctx, true)
 			cancel()
 			break loop
 		}
 	}
 	res.duration = time.Since(start)
+	if dead.certain() {
+		res.notes = append(res.notes, fmt.Sprintf(
+			"the machine died after %.1fs: every CPU halted with interrupts off, the same for %d looks %v apart, no console output in between",
+			res.duration.Seconds(), deadLooks, deadLook))
+	}
 	p.kill()
 	// QEMU is gone: read what is left of the console, including a last
 	// line without its newline, unless something else holds the socket.
@@ -392,7 +412,7 @@ loop:
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	b.verdict(&res, con, exited, p, timedOut, cpus, cpuErr, s.syms)
+	b.verdict(&res, con, exited, p, timedOut || dead.certain(), cpus, cpuErr, s.syms)
 	res.notes = append(res.notes, "console: "+s.log)
 	if len(con.tail) > 0 {
 		res.notes = append(res.notes, "last lines:\n\t"+strings.Join(con.tail, "\n\t"))
@@ -454,6 +474,60 @@ func (b *Boot) verdict(res *bootResult, con *console, exited bool, p *proc, time
 		res.notes = append(res.notes, "qemu said: "+p.lastError())
 	}
 	res.facts = dedupSorted(res.facts)
+}
+
+// A machine whose every CPU is halted with interrupts off is dead: only
+// an NMI, an INIT or a reset wakes such a CPU, and no CPU is left to send
+// one. kcmin looks at the CPUs every deadLook and calls the hang certain
+// when deadLooks looks in a row find them dead at the same addresses with
+// no console line or QMP event in between; it need not wait for the
+// timeout. (A kernel that stops after powering off without ACPI, or one
+// stuck in early boot before interrupts are on, dies this way.)
+const (
+	deadLook  = time.Second
+	deadLooks = 3
+)
+
+// deadWatch counts looks in a row that found the machine dead.
+type deadWatch struct {
+	last []cpuState
+	n    int
+}
+
+func (d *deadWatch) reset() { d.last, d.n = nil, 0 }
+
+// see takes one look's answer and says whether the machine is certainly
+// dead.
+func (d *deadWatch) see(cpus []cpuState, err error) bool {
+	if err != nil || len(cpus) == 0 {
+		d.reset()
+		return false
+	}
+	for _, c := range cpus {
+		if !c.Halted || c.IF {
+			d.reset()
+			return false
+		}
+	}
+	if !sameCPUs(d.last, cpus) {
+		d.last, d.n = cpus, 0
+	}
+	d.n++
+	return d.certain()
+}
+
+func (d *deadWatch) certain() bool { return d.n >= deadLooks }
+
+func sameCPUs(a, b []cpuState) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func guestEvent(data json.RawMessage) bool {

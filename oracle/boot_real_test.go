@@ -173,6 +173,11 @@ func TestBootRealKernel(t *testing.T) {
 				if len(locs) == 0 {
 					t.Errorf("facts %q name no hang location", f.Facts)
 				}
+				// Halted with interrupts off, the machine is dead: kcmin
+				// says so without waiting for the timeout.
+				if !containsPrefix(f.Notes, "the machine died after") {
+					t.Errorf("notes %q do not say the machine died", f.Notes)
+				}
 			},
 		},
 		{

@@ -415,7 +415,11 @@ func TestParseRegisters(t *testing.T) {
 		{"RAX=0\r\nRIP=ffffffff81b58074 RFL=00000046 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=1\r\n",
 			cpuState{RIP: 0xffffffff81b58074, Halted: true}, false},
 		{"EIP=0000fff0 EFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0", cpuState{RIP: 0xfff0}, false},
-		{"RIP=0000000000401000 RFL=00000202 [-------] CPL=3 II=0", cpuState{RIP: 0x401000, CPL: 3}, false},
+		{"RIP=0000000000401000 RFL=00000202 [-------] CPL=3 II=0", cpuState{RIP: 0x401000, CPL: 3, IF: true}, false},
+		{"RIP=ffffffff81000084 RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=1",
+			cpuState{RIP: 0xffffffff81000084, Halted: true, IF: true}, false},
+		// Without the flags a CPU counts as one that can still be woken.
+		{"RIP=ffffffff81000084 CPL=0 HLT=1", cpuState{RIP: 0xffffffff81000084, Halted: true, IF: true}, false},
 		{"no registers here", cpuState{}, true},
 	} {
 		got, err := parseRegisters(c.in)
@@ -423,6 +427,104 @@ func TestParseRegisters(t *testing.T) {
 			t.Errorf("parseRegisters(%q) = %+v, %v; want %+v, error %v", c.in, got, err, c.want, c.err)
 		}
 	}
+}
+
+// TestDeadWatch: the machine is dead after deadLooks looks in a row at
+// the same CPUs, all halted with interrupts off; anything else starts
+// the count again.
+func TestDeadWatch(t *testing.T) {
+	dead := cpuState{RIP: 0xffffffff81000014, Halted: true}
+	other := cpuState{RIP: 0xffffffff81000044, Halted: true}
+	idle := cpuState{RIP: 0xffffffff81000084, Halted: true, IF: true}
+	running := cpuState{RIP: 0xffffffff81000014}
+	type look struct {
+		cpus  []cpuState
+		err   error
+		reset bool // a console line before this look
+	}
+	for _, c := range []struct {
+		name  string
+		looks []look
+		want  int // the look (1-based) that finds it certain; 0 none
+	}{
+		{"dead", []look{{cpus: []cpuState{dead}}, {cpus: []cpuState{dead}}, {cpus: []cpuState{dead}}}, 3},
+		{"two dead CPUs", []look{{cpus: []cpuState{dead, other}}, {cpus: []cpuState{dead, other}}, {cpus: []cpuState{dead, other}}}, 3},
+		{"one CPU still idles with interrupts on", []look{{cpus: []cpuState{dead, idle}}, {cpus: []cpuState{dead, idle}},
+			{cpus: []cpuState{dead, idle}}, {cpus: []cpuState{dead, idle}}}, 0},
+		{"running", []look{{cpus: []cpuState{running}}, {cpus: []cpuState{running}}, {cpus: []cpuState{running}}}, 0},
+		{"moved", []look{{cpus: []cpuState{dead}}, {cpus: []cpuState{dead}}, {cpus: []cpuState{other}},
+			{cpus: []cpuState{other}}, {cpus: []cpuState{other}}}, 5},
+		{"output in between", []look{{cpus: []cpuState{dead}}, {cpus: []cpuState{dead}}, {cpus: []cpuState{dead}, reset: true},
+			{cpus: []cpuState{dead}}, {cpus: []cpuState{dead}}}, 5},
+		{"a failed look", []look{{cpus: []cpuState{dead}}, {cpus: []cpuState{dead}}, {err: errors.New("qmp: timeout")},
+			{cpus: []cpuState{dead}}, {cpus: []cpuState{dead}}, {cpus: []cpuState{dead}}}, 6},
+		{"no CPUs", []look{{}, {}, {}, {}}, 0},
+	} {
+		var w deadWatch
+		got := 0
+		for i, l := range c.looks {
+			if l.reset {
+				w.reset()
+			}
+			if w.see(l.cpus, l.err) && got == 0 {
+				got = i + 1
+			}
+		}
+		if got != c.want {
+			t.Errorf("%s: certain at look %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// TestBootDeadMachine: a machine whose CPUs all halt with interrupts off
+// is a certain hang long before the timeout, with the same facts the
+// timeout would give; one that idles with interrupts on waits for it.
+func TestBootDeadMachine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots for several seconds")
+	}
+	t.Parallel()
+	b, a, kernel := fakeMachine(t, "early console in setup code\n@rip ffffffff81000014 0 00000046\n@hang\n", nil)
+	b.Timeout = time.Minute
+	start := time.Now()
+	f, err := b.Check(context.Background(), a, t.TempDir())
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupGone(t, kernel)
+	want := []string{"hang at func_b", "hang: output stopped after: early console in setup code"}
+	if !f.Present || strings.Join(f.Facts, "|") != strings.Join(want, "|") {
+		t.Errorf("present %v facts %q, want the hang %q; notes %q", f.Present, f.Facts, want, f.Notes)
+	}
+	if took >= b.Timeout {
+		t.Errorf("took %v: a dead machine is a certain hang before the %v timeout", took, b.Timeout)
+	}
+	if !containsPrefix(f.Notes, "the machine died after") {
+		t.Errorf("notes %q do not say the machine died", f.Notes)
+	}
+
+	b, a, kernel = fakeMachine(t, "early console in setup code\n@rip ffffffff81000084 0 00000246\n@hang\n", nil)
+	b.Timeout = time.Duration(deadLooks+2) * deadLook
+	start = time.Now()
+	f, err = b.Check(context.Background(), a, t.TempDir())
+	took = time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupGone(t, kernel)
+	if took < b.Timeout || containsPrefix(f.Notes, "the machine died after") {
+		t.Errorf("took %v (timeout %v), notes %q: a CPU with interrupts on is not dead", took, b.Timeout, f.Notes)
+	}
+}
+
+func containsPrefix(list []string, prefix string) bool {
+	for _, s := range list {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestTools(t *testing.T) {

@@ -166,15 +166,20 @@ type cpuState struct {
 	RIP    uint64
 	CPL    int
 	Halted bool
+	// IF is the interrupt flag: a CPU halted with it clear wakes only
+	// for an NMI, an INIT or a reset.
+	IF bool
 }
 
-// CPUs stops the machine and reads each CPU's instruction pointer,
-// privilege level and halt state through the human monitor's "info
-// registers", which every QEMU version answers the same way.
-func (c *qmpClient) CPUs(ctx context.Context) ([]cpuState, error) {
-	// Stopping first gives a consistent picture; a failure to stop
-	// (already stopped) is no reason not to look.
-	_ = c.Execute(ctx, "stop", nil, nil)
+// CPUs reads each CPU's instruction pointer, privilege level, interrupt
+// flag and halt state through the human monitor's "info registers",
+// which every QEMU version answers the same way. With stop, it stops the
+// machine first, for a consistent picture of CPUs that still run.
+func (c *qmpClient) CPUs(ctx context.Context, stop bool) ([]cpuState, error) {
+	if stop {
+		// A failure to stop (already stopped) is no reason not to look.
+		_ = c.Execute(ctx, "stop", nil, nil)
+	}
 	var cpus []struct {
 		Index int `json:"cpu-index"`
 	}
@@ -206,7 +211,11 @@ var (
 	ripRe = regexp.MustCompile(`\b[RE]IP=([0-9a-fA-F]+)`)
 	cplRe = regexp.MustCompile(`\bCPL=(\d)`)
 	hltRe = regexp.MustCompile(`\bHLT=(\d)`)
+	rflRe = regexp.MustCompile(`\b[RE]FL=([0-9a-fA-F]+)`)
 )
+
+// flagIF is the interrupt flag's bit in RFLAGS.
+const flagIF = 1 << 9
 
 // parseRegisters reads "info registers" output of an x86 CPU: RIP= in long
 // mode, EIP= before it.
@@ -226,6 +235,15 @@ func parseRegisters(text string) (cpuState, error) {
 	}
 	if m := hltRe.FindStringSubmatch(text); m != nil {
 		st.Halted = m[1] == "1"
+	}
+	if m := rflRe.FindStringSubmatch(text); m != nil {
+		if fl, err := strconv.ParseUint(m[1], 16, 64); err == nil {
+			st.IF = fl&flagIF != 0
+		}
+	} else {
+		// Without the flags, assume a CPU can still be woken: kcmin
+		// then waits for the timeout, as it would without looking.
+		st.IF = true
 	}
 	return st, nil
 }
