@@ -61,13 +61,13 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 	if n := reapLeftovers(wd.BuildDir(0)); n > 0 {
 		fmt.Fprintf(log, "stopped %d make processes that an earlier kcmin left running in %s\n", n, wd.BuildDir(0))
 	}
-	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.MakeVars, Jobs: s.Kernel.Jobs,
+	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.BuildVars(), Jobs: s.Kernel.Jobs,
 		Timeout: s.Kernel.BuildTimeout, ConfigTimeout: s.Kernel.ConfigTimeout}
 	checks, _ := checksOf(s, wd.Path("cache"))
 	if err := oracle.Validate(checks); err != nil {
 		return nil, inputError(fmt.Errorf("oracle: %w", err))
 	}
-	if err := checkTools(checks); err != nil {
+	if err := checkTools(s, checks); err != nil {
 		return nil, err
 	}
 	cdir := wd.Path("check")

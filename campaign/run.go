@@ -136,14 +136,14 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 	if n := reapLeftovers(wd.BuildDir(0)); n > 0 {
 		fmt.Fprintf(r.log, "stopped %d make processes that an earlier kcmin left running in %s\n", n, wd.BuildDir(0))
 	}
-	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.MakeVars, Jobs: s.Kernel.Jobs,
+	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.BuildVars(), Jobs: s.Kernel.Jobs,
 		Timeout: s.Kernel.BuildTimeout, ConfigTimeout: s.Kernel.ConfigTimeout}
 	r.checks, r.match = checksOf(s, wd.Path("cache"))
 	if err := oracle.Validate(r.checks); err != nil {
 		return nil, inputError(fmt.Errorf("oracle: %w", err))
 	}
 	if !opts.replayOnly {
-		if err := checkTools(r.checks); err != nil {
+		if err := checkTools(s, r.checks); err != nil {
 			return nil, err
 		}
 	}
@@ -197,8 +197,11 @@ type toolUser interface{ Tools() []oracle.Tool }
 
 // checkTools says, before the first test, which program the campaign
 // will need and lacks, and how to install it.
-func checkTools(checks []oracle.Check) error {
+func checkTools(s *Spec, checks []oracle.Check) error {
 	tools := []oracle.Tool{{Name: "make", Package: "make"}}
+	if s.Kernel.Ccache {
+		tools = append(tools, oracle.Tool{Name: "ccache", Package: "ccache"})
+	}
 	for _, c := range checks {
 		if t, ok := c.(toolUser); ok {
 			tools = append(tools, t.Tools()...)

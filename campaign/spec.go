@@ -70,6 +70,49 @@ type KernelSpec struct {
 	Jobs          int      // make -j; never 0 after loading
 	BuildTimeout  time.Duration
 	ConfigTimeout time.Duration // for each defconfig/olddefconfig
+	// Ccache compiles through ccache: make gets CC="ccache <compiler>".
+	// The reproducer in the report leaves it out.
+	Ccache bool
+}
+
+// BuildVars are the variables every make gets: MakeVars, and with Ccache
+// CC="ccache <compiler>", the compiler being MakeVars' CC, else the clang
+// that LLVM= names, else $(CROSS_COMPILE)gcc as the kernel's Makefile
+// would choose.
+func (k KernelSpec) BuildVars() []string {
+	if !k.Ccache {
+		return k.MakeVars
+	}
+	cc, at := "", -1
+	llvm := ""
+	for i, v := range k.MakeVars {
+		name, val, _ := strings.Cut(v, "=")
+		switch name {
+		case "CC":
+			cc, at = val, i
+		case "LLVM":
+			llvm = val
+		}
+	}
+	if at < 0 {
+		// As the kernel's Makefile reads LLVM=: a directory is a prefix,
+		// -N a suffix, anything else (even 0) plain clang.
+		switch {
+		case llvm == "":
+			cc = "$(CROSS_COMPILE)gcc"
+		case strings.HasPrefix(llvm, "-"):
+			cc = "clang" + llvm
+		case strings.HasSuffix(llvm, "/"):
+			cc = llvm + "clang"
+		default:
+			cc = "clang"
+		}
+	}
+	vars := slices.Clone(k.MakeVars)
+	if at >= 0 {
+		vars = slices.Delete(vars, at, at+1)
+	}
+	return append(vars, "CC=ccache "+cc)
 }
 
 // ConfigSpec is the [config] section: the base and the failing config.
@@ -226,6 +269,7 @@ type rawFile struct {
 		Jobs          toml.Primitive `toml:"jobs"`
 		BuildTimeout  toml.Primitive `toml:"build_timeout"`
 		ConfigTimeout toml.Primitive `toml:"config_timeout"`
+		Ccache        toml.Primitive `toml:"ccache"`
 	} `toml:"kernel"`
 	Config struct {
 		Base          toml.Primitive `toml:"base"`
@@ -275,7 +319,7 @@ type rawFile struct {
 
 // knownKeys are the keys of a campaign file, exactly as they are spelled.
 var knownKeys = map[string][]string{
-	"kernel":   {"source", "arch", "make_vars", "target", "jobs", "build_timeout", "config_timeout"},
+	"kernel":   {"source", "arch", "make_vars", "target", "jobs", "build_timeout", "config_timeout", "ccache"},
 	"config":   {"base", "base_fragments", "bad", "bad_fragments"},
 	"oracle":   {"build", "log_patterns", "match", "command", "command_timeout"},
 	"elf":      {"file", "undefined", "defined", "missing", "sections", "missing_sections", "by_pattern"},
@@ -582,6 +626,14 @@ func (l *loader) spec(r *rawFile) *Spec {
 	}
 	k.BuildTimeout = l.duration("kernel.build_timeout", r.Kernel.BuildTimeout, defaultBuildTimeout)
 	k.ConfigTimeout = l.duration("kernel.config_timeout", r.Kernel.ConfigTimeout, defaultConfigTimeout)
+	k.Ccache = l.boolean("kernel.ccache", r.Kernel.Ccache)
+	if k.Ccache {
+		for _, v := range k.MakeVars {
+			if cc, ok := strings.CutPrefix(v, "CC="); ok && strings.Fields(cc+" x")[0] == "ccache" {
+				l.errorf("kernel.ccache", "make_vars already compiles through ccache (%s): drop one", v)
+			}
+		}
+	}
 
 	l.configSpec(r, &s.Config)
 
@@ -837,6 +889,11 @@ func (s *Spec) Canonical() ([]byte, error) {
 	kv(&b, "jobs", k.Jobs)
 	kv(&b, "build_timeout", k.BuildTimeout.String())
 	kv(&b, "config_timeout", k.ConfigTimeout.String())
+	if k.Ccache {
+		// Only when on, so that workdirs of campaigns written before
+		// the key existed still resume.
+		kv(&b, "ccache", k.Ccache)
+	}
 	c := s.Config
 	b.WriteString("\n[config]\n")
 	if c.BaseFile != "" {

@@ -125,6 +125,18 @@ func TestLoadVariants(t *testing.T) {
 				}
 				return ""
 			}},
+		{"ccache", strings.Replace(goodSpec, "[kernel]", "[kernel]\nccache = true", 1),
+			func(s *Spec) string {
+				got := strings.Join(s.Kernel.BuildVars(), "|")
+				if !s.Kernel.Ccache || got != "LLVM=-19|CC=ccache clang-19" || strings.Join(s.Kernel.MakeVars, "|") != "LLVM=-19" {
+					return fmt.Sprintf("ccache %v, build vars %q, make vars %q", s.Kernel.Ccache, got, s.Kernel.MakeVars)
+				}
+				c, err := s.Canonical()
+				if err != nil || !strings.Contains(string(c), "\nccache = true\n") {
+					return fmt.Sprintf("canonical form lacks ccache: %v\n%s", err, c)
+				}
+				return ""
+			}},
 		{"boot, declared not flaky", goodSpec + "[boot]\n[search]\nflaky = false\n",
 			func(s *Spec) string {
 				if s.Boot == nil || s.Boot.Expect != "not booted" || s.Search.Flaky {
@@ -195,6 +207,10 @@ func TestLoadErrors(t *testing.T) {
 		{"bad elf", goodSpec + "[elf]\nundefined = '('\nby_pattern = 1\n", []string{
 			`minimize.toml:11: elf.undefined: bad pattern "(": missing closing )`,
 			"minimize.toml:12: elf.by_pattern: wrong type: want true or false, got an integer"}},
+		{"ccache not a bool", strings.Replace(goodSpec, `["LLVM=-19"]`, "[\"LLVM=-19\", \"CC=ccache clang-19\"]\nccache = \"yes\"", 1), []string{
+			"minimize.toml:5: kernel.ccache: wrong type: want true or false, got a string"}},
+		{"ccache and CC=ccache", strings.Replace(goodSpec, `["LLVM=-19"]`, "[\"LLVM=-19\", \"CC=ccache clang-19\"]\nccache = true", 1), []string{
+			"minimize.toml:5: kernel.ccache: make_vars already compiles through ccache (CC=ccache clang-19): drop one"}},
 		{"empty elf", goodSpec + "[elf]\nfile = 'vmlinux.o'\n", []string{"elf: nothing to check"}},
 		{"bad boot", goodSpec + "[boot]\nexpect = 'hang ('\nboots = 0\nmemory = 'lots'\naccel = 'xen'\nrootfs = 'nope.cpio'\n", []string{
 			`minimize.toml:11: boot.expect: "hang (" is neither a verdict`,
@@ -233,6 +249,32 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBuildVars: with ccache, make's CC is ccache and the compiler the
+// kernel's Makefile would pick from the same variables.
+func TestBuildVars(t *testing.T) {
+	for _, c := range []struct {
+		vars []string
+		want string
+	}{
+		{[]string{"LLVM=-19"}, "LLVM=-19|CC=ccache clang-19"},
+		{[]string{"LLVM=1", "KCFLAGS=-g"}, "LLVM=1|KCFLAGS=-g|CC=ccache clang"},
+		{[]string{"LLVM=0"}, "LLVM=0|CC=ccache clang"},
+		{[]string{"LLVM=/opt/llvm/bin/"}, "LLVM=/opt/llvm/bin/|CC=ccache /opt/llvm/bin/clang"},
+		{[]string{"LLVM=-19", "CC=clang-19 -fno-color-diagnostics", "LD=ld.lld-19"}, "LLVM=-19|LD=ld.lld-19|CC=ccache clang-19 -fno-color-diagnostics"},
+		{nil, "CC=ccache $(CROSS_COMPILE)gcc"},
+		{[]string{"CROSS_COMPILE=x86_64-linux-gnu-"}, "CROSS_COMPILE=x86_64-linux-gnu-|CC=ccache $(CROSS_COMPILE)gcc"},
+	} {
+		k := KernelSpec{MakeVars: c.vars, Ccache: true}
+		if got := strings.Join(k.BuildVars(), "|"); got != c.want {
+			t.Errorf("BuildVars(%q) = %q, want %q", c.vars, got, c.want)
+		}
+		k.Ccache = false
+		if got := strings.Join(k.BuildVars(), "|"); got != strings.Join(c.vars, "|") {
+			t.Errorf("BuildVars(%q) without ccache = %q", c.vars, got)
+		}
 	}
 }
 
@@ -280,3 +322,28 @@ func TestCanonical(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// TestCcacheTool: a campaign that compiles through ccache says, before
+// the first test, that ccache is missing and how to install it.
+func TestCcacheTool(t *testing.T) {
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "make"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	s := &Spec{Kernel: KernelSpec{MakeVars: []string{"LLVM=-19"}}}
+	if err := checkTools(s, nil); err != nil {
+		t.Fatalf("without ccache: %v", err)
+	}
+	s.Kernel.Ccache = true
+	err := checkTools(s, nil)
+	if err == nil || !strings.Contains(err.Error(), "ccache not found: apt-get install ccache") || ExitCode(err) != 2 {
+		t.Fatalf("with ccache missing: %v (exit %d)", err, ExitCode(err))
+	}
+	if err := os.WriteFile(filepath.Join(bin, "ccache"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkTools(s, nil); err != nil {
+		t.Fatalf("with ccache there: %v", err)
+	}
+}
