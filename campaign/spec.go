@@ -629,7 +629,7 @@ func (l *loader) spec(r *rawFile) *Spec {
 	k.Ccache = l.boolean("kernel.ccache", r.Kernel.Ccache)
 	if k.Ccache {
 		for _, v := range k.MakeVars {
-			if cc, ok := strings.CutPrefix(v, "CC="); ok && strings.Fields(cc+" x")[0] == "ccache" {
+			if cc, ok := strings.CutPrefix(v, "CC="); ok && strings.Fields(cc + " x")[0] == "ccache" {
 				l.errorf("kernel.ccache", "make_vars already compiles through ccache (%s): drop one", v)
 			}
 		}
