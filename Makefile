@@ -9,7 +9,7 @@ LINUX_TARBALL := /usr/src/linux-source-6.12.tar.xz
 LINUX   := $(CACHE)/linux-source-6.12
 DEB_PKGS := clang-19 lld-19 llvm-19 qemu-system-x86 linux-source-6.12 \
 	linux-config-6.12 bc bison flex libelf-dev libssl-dev cpio make gcc \
-	xz-utils
+	xz-utils ccache
 
 export KCMIN_LINUX := $(LINUX)
 

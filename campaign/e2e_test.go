@@ -100,6 +100,7 @@ func setupE2E(t *testing.T) e2eEnv {
 	for _, tool := range []struct{ prog, pkg string }{
 		{"make", "make"}, {"clang-19", "clang-19"}, {"ld.lld-19", "lld-19"}, {"llvm-nm-19", "llvm-19"},
 		{"qemu-system-x86_64", "qemu-system-x86"}, {"flex", "flex"}, {"bison", "bison"}, {"bc", "bc"},
+		{"ccache", "ccache"},
 	} {
 		if _, err := exec.LookPath(tool.prog); err != nil {
 			t.Fatalf("%s is missing: apt-get install %s (or make deps)", tool.prog, tool.pkg)

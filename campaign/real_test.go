@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -24,7 +26,7 @@ func linuxTree(t *testing.T) string {
 	if _, err := os.Stat(filepath.Join(dir, "Kconfig")); err != nil {
 		t.Fatalf("no Linux tree at %s (make linux unpacks it): %v", dir, err)
 	}
-	for _, tool := range []string{"make", "clang-19", "ld.lld-19"} {
+	for _, tool := range []string{"make", "clang-19", "ld.lld-19", "ccache"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is missing (make deps installs it): %v", tool, err)
 		}
@@ -38,7 +40,10 @@ func linuxTree(t *testing.T) string {
 // test runs the kernel's own make olddefconfig, so this checks on the
 // real Kconfig what the fake tree cannot: which differences are
 // candidates, that subsets stick, and that kcmin's resolver predicts what
-// make writes (no disagreement, so the cache can trust it).
+// make writes (no disagreement, so the cache can trust it). It compiles
+// through ccache, as a user who wants fast builds does: Kconfig's compiler
+// probes must then agree with make's, and the reproducer must not carry
+// ccache into a mailing-list report.
 func TestRealTree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs make olddefconfig on the real kernel tree a few dozen times")
@@ -56,6 +61,7 @@ func TestRealTree(t *testing.T) {
 source = "` + src + `"
 make_vars = ["LLVM=-19"]
 target = ""
+ccache = true
 [config]
 base = "tinyconfig"
 base_fragments = ["` + filepath.Join(root, "testdata/boot/boot.config") + `"]
@@ -87,6 +93,12 @@ algorithm = "auto"
 	}
 	if r.Unresolved != 0 {
 		t.Errorf("%d tests unresolved: subsets did not stick", r.Unresolved)
+	}
+	if cmds := strings.Join(r.Reproducer, "\n"); !strings.Contains(cmds, "LLVM=-19") || strings.Contains(cmds, "ccache") {
+		t.Errorf("the reproducer should name LLVM=-19 and not ccache:\n%s", cmds)
+	}
+	if !slices.ContainsFunc(r.Versions, func(v string) bool { return strings.HasPrefix(v, "clang version 19") }) {
+		t.Errorf("versions %q name no clang 19: CC through ccache was not asked", r.Versions)
 	}
 	t.Logf("%d candidates, %d tests, %d cache hits, %.0f s", r.Candidates, r.Tests, r.CacheHits, r.Seconds)
 }
