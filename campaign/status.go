@@ -73,7 +73,7 @@ func WriteStatus(w io.Writer, dir string) error {
 	if s.Config.BaseFile != "" {
 		base = s.Config.BaseFile
 	}
-	fmt.Fprintf(w, "kernel    %s (ARCH=%s %s)\n", s.Kernel.Source, s.Kernel.Arch, strings.Join(s.Kernel.MakeVars, " "))
+	fmt.Fprintf(w, "kernel    %s (ARCH=%s %s)\n", s.Kernel.Source, s.Kernel.Arch, strings.Join(s.Kernel.BuildVars(), " "))
 	fmt.Fprintf(w, "base      %s\n", base)
 	pid := LockedBy(s.Workdir)
 	state := "stopped; kcmin run resumes it"
