@@ -23,10 +23,14 @@ type qmpClient struct {
 	reply  chan qmpReply
 	events chan qmpEvent
 	mu     sync.Mutex // one command at a time
+	nextID uint64     // under mu
 	closed chan struct{}
 }
 
 type qmpReply struct {
+	// ID is the command's id, echoed; a reply to a command that timed
+	// out must not answer the next one.
+	ID     *uint64         `json:"id"`
 	Return json.RawMessage `json:"return"`
 	Error  *struct {
 		Class string `json:"class"`
@@ -89,10 +93,24 @@ func (c *qmpClient) read() {
 			default:
 			}
 		case m.Return != nil || m.Error != nil:
-			select {
-			case c.reply <- m.qmpReply:
-			default: // a reply nobody waits for (its caller gave up)
-			}
+			c.deliver(m.qmpReply)
+		}
+	}
+}
+
+// deliver hands a reply to the waiting command without ever blocking the
+// reader: the newest reply replaces one nobody took (its caller gave up),
+// since commands go one at a time.
+func (c *qmpClient) deliver(r qmpReply) {
+	for {
+		select {
+		case c.reply <- r:
+			return
+		default:
+		}
+		select {
+		case <-c.reply:
+		default:
 		}
 	}
 }
@@ -137,23 +155,32 @@ func (c *qmpClient) send(ctx context.Context, cmd string, args any) (json.RawMes
 	case <-c.reply:
 	default:
 	}
-	msg := map[string]any{"execute": cmd}
+	c.nextID++
+	id := c.nextID
+	msg := map[string]any{"execute": cmd, "id": id}
 	if args != nil {
 		msg["arguments"] = args
 	}
 	if err := c.enc.Encode(msg); err != nil {
 		return nil, fmt.Errorf("qmp %s: send: %w", cmd, err)
 	}
-	select {
-	case r := <-c.reply:
-		if r.Error != nil {
-			return nil, fmt.Errorf("qmp %s: %s: %s", cmd, r.Error.Class, r.Error.Desc)
+	for {
+		select {
+		case r := <-c.reply:
+			// A late reply to an earlier command that timed out is
+			// dropped. A server that echoes no id answers in order.
+			if r.ID != nil && *r.ID != id {
+				continue
+			}
+			if r.Error != nil {
+				return nil, fmt.Errorf("qmp %s: %s: %s", cmd, r.Error.Class, r.Error.Desc)
+			}
+			return r.Return, nil
+		case <-c.closed:
+			return nil, fmt.Errorf("qmp %s: connection closed", cmd)
+		case <-ctx.Done():
+			return nil, fmt.Errorf("qmp %s: %w", cmd, ctx.Err())
 		}
-		return r.Return, nil
-	case <-c.closed:
-		return nil, fmt.Errorf("qmp %s: connection closed", cmd)
-	case <-ctx.Done():
-		return nil, fmt.Errorf("qmp %s: %w", cmd, ctx.Err())
 	}
 }
 
