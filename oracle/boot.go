@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -509,7 +510,7 @@ func (d *deadWatch) see(cpus []cpuState, err error) bool {
 			return false
 		}
 	}
-	if !sameCPUs(d.last, cpus) {
+	if !slices.Equal(d.last, cpus) {
 		d.last, d.n = cpus, 0
 	}
 	d.n++
@@ -517,18 +518,6 @@ func (d *deadWatch) see(cpus []cpuState, err error) bool {
 }
 
 func (d *deadWatch) certain() bool { return d.n >= deadLooks }
-
-func sameCPUs(a, b []cpuState) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 func guestEvent(data json.RawMessage) bool {
 	var d struct {
