@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/kcmin/kcmin/report"
 )
 
 // e2eCaseTimeout bounds one campaign; make e2e gives the whole run 6h.
@@ -118,22 +120,6 @@ func setupE2E(t *testing.T) e2eEnv {
 	return env
 }
 
-// e2eResult is the part of result.json the test checks and reports.
-type e2eResult struct {
-	Minimal    []string `json:"minimal"`
-	Tests      int      `json:"tests"`
-	Builds     int      `json:"builds"`
-	CacheHits  int      `json:"cache_hits"`
-	Unresolved int      `json:"unresolved"`
-	Verified   bool     `json:"verified"`
-	OneMinimal bool     `json:"one_minimal"`
-	Reproducer []string `json:"reproducer"`
-	Signature  []string `json:"signature"`
-	Candidates int      `json:"candidates"`
-	Algorithm  string   `json:"algorithm"`
-	Seconds    float64  `json:"seconds"`
-}
-
 // e2eRecord is the part of a journal line the figures need.
 type e2eRecord struct {
 	Hit     bool  `json:"hit"`
@@ -167,7 +153,7 @@ func runE2ECase(t *testing.T, env e2eEnv, name, file string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res e2eResult
+	var res report.Result
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatalf("result.json: %v", err)
 	}
@@ -341,7 +327,7 @@ func runKcmin(ctx context.Context, t *testing.T, logPath string, argv ...string)
 // checkReport checks report.txt: each reproducing command of result.json
 // is there (wrapped at 72 columns with backslash-newline), and it builds
 // with the campaign's make variables.
-func checkReport(t *testing.T, path string, res e2eResult) {
+func checkReport(t *testing.T, path string, res report.Result) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -371,7 +357,7 @@ func checkReport(t *testing.T, path string, res e2eResult) {
 
 // figures logs what the campaign cost: tests, builds, cache hits, wall
 // time, and the build times, the first build of a fresh build dir apart.
-func figures(t *testing.T, workdir string, res e2eResult, wall time.Duration, fresh bool) {
+func figures(t *testing.T, workdir string, res report.Result, wall time.Duration, fresh bool) {
 	t.Helper()
 	f, err := os.Open(filepath.Join(workdir, "journal.jsonl"))
 	if err != nil {
