@@ -32,11 +32,8 @@ var debugMenus = []string{"Kernel hacking", "Compile-time checks", "Security opt
 // boot), where code that becomes a module has no part.
 func prior(o Option, menus []string, image bool) float64 {
 	w := 1.0
-	for _, s := range instrumentation {
-		if strings.Contains(o.Name, s) {
-			w *= 4
-			break
-		}
+	if matchesAny(o.Name, instrumentation) {
+		w *= 4
 	}
 	for _, m := range menus {
 		if matchesAny(m, debugMenus) {

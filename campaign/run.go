@@ -637,12 +637,12 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	// seconds for: when it predicts a config already judged, the answer
 	// is known. make's word stays final: one disagreement ends the trust.
 	predicted := ""
+	trusted := false // the prediction sticks, and the resolver is trusted
 	pc, err := r.predict(req)
-	if err != nil {
-		pc = nil
-	} else {
+	if err == nil {
 		predicted = Hash(pc)
-		if !r.distrust && len(r.cands.notStuck(nil, pc, kept)) == 0 {
+		trusted = !r.distrust && len(r.cands.notStuck(nil, pc, kept)) == 0
+		if trusted {
 			if prev, ok := r.byHash[hashKey(predicted, attempt)]; ok {
 				return r.record(hitOf(prev, names, attempt, predicted, r.role))
 			}
@@ -657,7 +657,7 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	// make olddefconfig resolves the same request in a build dir of its
 	// own: make stays the judge of what the config is, and its seconds
 	// of Kconfig hide behind the build instead of coming before it.
-	fast := pc != nil && r.spec.Kernel.Target != "" && !r.distrust && len(r.cands.notStuck(nil, pc, kept)) == 0
+	fast := trusted && r.spec.Kernel.Target != ""
 	var (
 		resolving  sync.WaitGroup
 		kernelText []byte
@@ -697,8 +697,7 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	rec := Record{Test: r.nextTest, Role: r.role, Subset: names, Attempt: attempt, Hash: hash, Predicted: predicted,
 		ResolveMS: time.Since(start).Milliseconds()}
 	if predicted != "" && predicted != hash {
-		r.distrust = true
-		fmt.Fprintf(r.log, "note: kconfig's resolver and make olddefconfig disagree on test %d; make's answer is used from now on\n", r.nextTest)
+		r.disagree(r.nextTest)
 	}
 	why := r.cands.notStuck(r.know, resolved, kept)
 	if len(why) == 0 {
@@ -757,8 +756,7 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 		if err != nil || Hash(kernel) != predicted {
 			// make disagrees with the prediction the build used: make
 			// decides from now on, and this test runs again its way.
-			r.distrust = true
-			fmt.Fprintf(r.log, "note: kconfig's resolver and make olddefconfig disagree on test %d; make's answer is used from now on\n", rec.Test)
+			r.disagree(rec.Test)
 			return r.judge(ctx, kept, attempt, names)
 		}
 		rec.ResolveMS = 0
@@ -779,6 +777,13 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	}
 	rec.Outcome, rec.Signature, rec.Reason, rec.Notes = j.Verdict.String(), j.Signature, j.Reason, j.Notes
 	return r.record(rec)
+}
+
+// disagree ends the trust in kcmin's own resolver: make olddefconfig
+// resolved the request of test differently from kcmin.
+func (r *runner) disagree(test int) {
+	r.distrust = true
+	fmt.Fprintf(r.log, "note: kconfig's resolver and make olddefconfig disagree on test %d; make's answer is used from now on\n", test)
 }
 
 // predict resolves in-process; a resolver that fails, even by panicking,

@@ -629,7 +629,8 @@ func (l *loader) spec(r *rawFile) *Spec {
 	k.Ccache = l.boolean("kernel.ccache", r.Kernel.Ccache)
 	if k.Ccache {
 		for _, v := range k.MakeVars {
-			if cc, ok := strings.CutPrefix(v, "CC="); ok && strings.Fields(cc + " x")[0] == "ccache" {
+			cc, ok := strings.CutPrefix(v, "CC=")
+			if f := strings.Fields(cc); ok && len(f) > 0 && f[0] == "ccache" {
 				l.errorf("kernel.ccache", "make_vars already compiles through ccache (%s): drop one", v)
 			}
 		}
