@@ -92,7 +92,7 @@ func FindCandidates(know Knowledge, base, bad *kconfig.Config) Candidates {
 	}
 	needs := make([][]int, len(opts))
 	for i, o := range opts {
-		needs[i] = needed(know, o, opts, index, changed)
+		needs[i] = needed(know, base, bad, o, opts, index, changed)
 	}
 	comp := components(len(opts), needs)
 	// One candidate per strongly connected component, in the menu order
@@ -137,37 +137,39 @@ func FindCandidates(know Knowledge, base, bad *kconfig.Config) Candidates {
 	return out
 }
 
-// needed lists the options that o needs to take its bad value: those its
-// dependencies name, followed through symbols that are not options; those
-// that select it and would hold it above its bad value; and, for a
-// promptless symbol on the way that changed, one option that gives it its
-// bad value (the first in menu order that turns on), since any would do.
-func needed(know Knowledge, o Option, opts []Option, index map[string]int, changed map[string]Option) []int {
+// needed lists the options that o needs to take its bad value on top of
+// the base: those its unmet dependencies name, followed through symbols
+// that are not options; those that select it and would hold it above its
+// bad value; and, for a promptless symbol on the way that changed, one
+// option that gives it its bad value (the first in menu order that turns
+// on), since any would do. A dependency the base already meets needs
+// nothing: a candidate that carried it would pad every result it is in.
+func needed(know Knowledge, base, bad *kconfig.Config, o Option, opts []Option, index map[string]int, changed map[string]Option) []int {
 	var out []int
 	seen := map[string]bool{o.Name: true}
-	queue := slices.Clone(know.Deps(o.Name))
+	queue := know.Needs(base, bad, o.Name, o.Bad)
 	for _, s := range know.SelectedBy(o.Name) {
 		if j, ok := index[s]; ok && triRank(opts[j].Base) > triRank(o.Bad) {
-			queue = append(queue, s)
+			queue = append(queue, kconfig.Need{Name: s, Want: opts[j].Bad})
 		}
 	}
 	for len(queue) > 0 {
 		d := queue[0]
 		queue = queue[1:]
-		if seen[d] {
+		if seen[d.Name] {
 			continue
 		}
-		seen[d] = true
-		if j, ok := index[d]; ok {
+		seen[d.Name] = true
+		if j, ok := index[d.Name]; ok {
 			out = append(out, j)
 			continue
 		}
-		queue = append(queue, know.Deps(d)...)
-		f, ok := changed[d]
+		queue = append(queue, know.Needs(base, bad, d.Name, d.Want)...)
+		f, ok := changed[d.Name]
 		if !ok {
 			continue
 		}
-		providers := append(know.SelectedBy(d), know.DefaultDeps(d)...)
+		providers := append(know.SelectedBy(d.Name), know.DefaultDeps(d.Name)...)
 		pick := -1
 		for _, p := range providers {
 			if j, ok := index[p]; ok && triRank(opts[j].Bad) > 0 && triRank(f.Bad) > 0 && (pick < 0 || j < pick) {
@@ -175,9 +177,11 @@ func needed(know Knowledge, o Option, opts []Option, index map[string]int, chang
 			}
 		}
 		if pick >= 0 {
-			queue = append(queue, opts[pick].Name)
-		} else {
-			queue = append(queue, providers...)
+			queue = append(queue, kconfig.Need{Name: opts[pick].Name, Want: opts[pick].Bad})
+			continue
+		}
+		for _, p := range providers {
+			queue = append(queue, kconfig.Need{Name: p, Want: literal(bad, p)})
 		}
 	}
 	sort.Ints(out)
@@ -317,15 +321,28 @@ func (cs Candidates) Names(kept []int) []string {
 	return names
 }
 
-// Apply returns base with the candidates of kept set to their bad values.
-func (cs Candidates) Apply(base *kconfig.Config, kept []int) *kconfig.Config {
-	c := base.Clone()
+// Options lists the options of the candidates of kept, in candidate
+// order.
+func (cs Candidates) Options(kept []int) []Option {
+	var out []Option
 	for _, k := range kept {
-		for _, o := range cs.List[k].Options {
-			c.Set(entryOf(o.Name, o.Bad))
-		}
+		out = append(out, cs.List[k].Options...)
+	}
+	return out
+}
+
+// apply returns base with the options set to their bad values.
+func apply(base *kconfig.Config, opts []Option) *kconfig.Config {
+	c := base.Clone()
+	for _, o := range opts {
+		c.Set(entryOf(o.Name, o.Bad))
 	}
 	return c
+}
+
+// Apply returns base with the candidates of kept set to their bad values.
+func (cs Candidates) Apply(base *kconfig.Config, kept []int) *kconfig.Config {
+	return apply(base, cs.Options(kept))
 }
 
 // Fragment is the lines kept sets, in candidate order.
@@ -382,23 +399,23 @@ func Hash(c *kconfig.Config) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// notStuck lists the options of kept whose requested value the resolved
-// config does not have, with Knowledge's explanation.
-func (cs Candidates) notStuck(know Knowledge, resolved *kconfig.Config, kept []int) []string {
-	var why []string
-	for _, k := range kept {
-		for _, o := range cs.List[k].Options {
-			if got := literal(resolved, o.Name); got != o.Bad {
-				msg := ""
-				if know != nil {
-					msg = know.Explain(resolved, o.Name, o.Bad)
-				}
-				if msg == "" {
-					msg = fmt.Sprintf("%s=%s resolved to %s", o.Name, o.Bad, got)
-				}
-				why = append(why, msg)
-			}
+// notStuck lists the options whose requested value the resolved config
+// does not have, and for each Knowledge's explanation.
+func notStuck(know Knowledge, resolved *kconfig.Config, opts []Option) (names, why []string) {
+	for _, o := range opts {
+		got := literal(resolved, o.Name)
+		if got == o.Bad {
+			continue
 		}
+		msg := ""
+		if know != nil {
+			msg = know.Explain(resolved, o.Name, o.Bad)
+		}
+		if msg == "" {
+			msg = fmt.Sprintf("%s=%s resolved to %s", o.Name, o.Bad, got)
+		}
+		names = append(names, o.Name)
+		why = append(why, msg)
 	}
-	return why
+	return names, why
 }

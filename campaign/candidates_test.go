@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,11 +16,32 @@ type fakeKnowledge struct {
 	deps     map[string][]string // depends on
 	selected map[string][]string // selected by
 	defaults map[string][]string // defaults name
+	choices  [][]string          // members of each choice
 	files    map[string]string
 }
 
-func (k *fakeKnowledge) Settable(in *kconfig.Config, name string) bool  { return !k.hidden[name] }
-func (k *fakeKnowledge) Deps(name string) []string                      { return k.deps[name] }
+func (k *fakeKnowledge) Settable(in *kconfig.Config, name string) bool { return !k.hidden[name] }
+
+// Needs takes a dependency that is on in the base as met; a choice's
+// members that change need each other.
+func (k *fakeKnowledge) Needs(base, bad *kconfig.Config, name, want string) []kconfig.Need {
+	var out []kconfig.Need
+	for _, d := range k.deps[name] {
+		if literal(base, d) == "n" {
+			out = append(out, kconfig.Need{Name: d, Want: literal(bad, d)})
+		}
+	}
+	for _, ch := range k.choices {
+		if slices.Contains(ch, name) {
+			for _, m := range ch {
+				if m != name && literal(base, m) != literal(bad, m) {
+					out = append(out, kconfig.Need{Name: m, Want: literal(bad, m)})
+				}
+			}
+		}
+	}
+	return out
+}
 func (k *fakeKnowledge) SelectedBy(name string) []string                { return k.selected[name] }
 func (k *fakeKnowledge) DefaultDeps(name string) []string               { return k.defaults[name] }
 func (k *fakeKnowledge) DefinedIn(name string) string                   { return k.files[name] }
@@ -79,10 +101,18 @@ func TestFindCandidates(t *testing.T) {
 		{
 			name: "a choice's members become one candidate",
 			know: &fakeKnowledge{order: []string{"HZ_100", "HZ_250", "USER"},
-				deps: map[string][]string{"HZ_100": {"HZ_250"}, "HZ_250": {"HZ_100"}, "USER": {"HZ_250"}}},
+				choices: [][]string{{"HZ_100", "HZ_250"}}, deps: map[string][]string{"USER": {"HZ_100"}}},
 			base: "CONFIG_HZ_250=y;# CONFIG_HZ_100 is not set",
 			bad:  "CONFIG_HZ_100=y;# CONFIG_HZ_250 is not set;CONFIG_USER=y",
 			want: []string{"HZ_100=y+HZ_250=n", "USER=y(HZ_100+HZ_250)"},
+		},
+		{
+			name: "a dependency the base meets calls for nothing",
+			know: &fakeKnowledge{order: []string{"EXPERT", "CPU_SUP_INTEL", "RESCTRL"},
+				deps: map[string][]string{"RESCTRL": {"CPU_SUP_INTEL"}, "CPU_SUP_INTEL": {"EXPERT"}}},
+			base: "CONFIG_CPU_SUP_INTEL=y",
+			bad:  "CONFIG_CPU_SUP_INTEL=y;CONFIG_EXPERT=y;CONFIG_RESCTRL=y",
+			want: []string{"EXPERT=y", "RESCTRL=y"},
 		},
 		{
 			name: "a selector that would hold the option above its bad value goes with it",

@@ -17,8 +17,8 @@ import (
 const maxFailureLines = 20
 
 // finish writes the report of a search that ended.
-func (r *runner) finish(res minimize.Result) (*Summary, error) {
-	in := r.reportInput(res)
+func (r *runner) finish(final Final, res minimize.Result) (*Summary, error) {
+	in := r.reportInput(final)
 	dir := r.wd.Path(resultDir)
 	out, err := report.Write(dir, in)
 	if err != nil {
@@ -31,8 +31,8 @@ func (r *runner) finish(res minimize.Result) (*Summary, error) {
 	r.status.Phase = "done"
 	r.notify()
 	sum := &Summary{Workdir: r.wd.Dir, ResultDir: dir, Report: string(text), Result: out,
-		Verified: res.Verified, OneMinimal: res.OneMinimal}
-	if !res.Verified {
+		Verified: final.Verified, OneMinimal: final.OneMinimal}
+	if !final.Verified {
 		return sum, fmt.Errorf("%w: the search ended, but the base with the %d options it kept did not reproduce the failure when tested again; see %s",
 			ErrNoResult, len(in.Culprits), filepath.Join(dir, "report.txt"))
 	}
@@ -40,14 +40,14 @@ func (r *runner) finish(res minimize.Result) (*Summary, error) {
 }
 
 // reportInput gathers what the report says.
-func (r *runner) reportInput(res minimize.Result) *report.Input {
+func (r *runner) reportInput(final Final) *report.Input {
 	s := r.spec
 	in := &report.Input{
 		Arch: s.Kernel.Arch, SrcArch: srcArch(s.Kernel.Arch), MakeVars: s.Kernel.MakeVars, Target: s.Kernel.Target,
 		Base:       report.Base{Targets: s.Config.BaseTargets, File: s.Config.BaseFile},
 		Signature:  r.badSig,
-		Verified:   res.Verified,
-		OneMinimal: res.OneMinimal,
+		Verified:   final.Verified,
+		OneMinimal: final.OneMinimal,
 		Taken: func(name string) bool {
 			for _, d := range []string{"kernel/configs", filepath.Join("arch", srcArch(s.Kernel.Arch), "configs")} {
 				if _, err := os.Stat(filepath.Join(s.Kernel.Source, d, name)); err == nil {
@@ -68,27 +68,7 @@ func (r *runner) reportInput(res minimize.Result) *report.Input {
 		}
 		in.Base.Fragments = append(in.Base.Fragments, named)
 	}
-	culprit := map[int]bool{}
-	for _, c := range res.Culprits {
-		culprit[c] = true
-	}
-	for _, c := range res.Culprits {
-		cand := r.cands.List[c]
-		var deps []string
-		for _, d := range cand.Deps {
-			if culprit[d] {
-				deps = append(deps, r.cands.List[d].Options[0].Name)
-			}
-		}
-		for i, o := range cand.Options {
-			od := deps
-			if i > 0 {
-				// The symbols of one candidate change together.
-				od = append([]string{cand.Options[0].Name}, deps...)
-			}
-			in.Culprits = append(in.Culprits, report.Option{Name: o.Name, Line: o.Line(), DefinedIn: o.DefinedIn, DependsOn: od})
-		}
-	}
+	in.Culprits = r.culpritsOf(final.Lines)
 	in.Failure = r.failureLines()
 	in.Versions = r.versions
 	if bad, ok := r.badRecord(); ok {
@@ -97,6 +77,46 @@ func (r *runner) reportInput(res minimize.Result) *report.Input {
 	in.Stats = r.stats()
 	in.Stats.Algorithm = s.Search.Algorithm
 	return in
+}
+
+// culpritsOf gives each line of the result the other lines it depends
+// on: those of the candidates its own candidate needs, and the first line
+// of its candidate, whose symbols change together.
+func (r *runner) culpritsOf(lines []Line) []report.Option {
+	kept := map[string]bool{}
+	for _, l := range lines {
+		kept[l.Name] = true
+	}
+	cand := map[string]int{}
+	for i, c := range r.cands.List {
+		for _, o := range c.Options {
+			cand[o.Name] = i
+		}
+	}
+	var out []report.Option
+	for _, l := range lines {
+		c := r.cands.List[cand[l.Name]]
+		var deps []string
+		for _, o := range c.Options {
+			if o.Name == l.Name {
+				break
+			}
+			if kept[o.Name] {
+				deps = append(deps, o.Name)
+				break
+			}
+		}
+		for _, d := range c.Deps {
+			for _, o := range r.cands.List[d].Options {
+				if kept[o.Name] {
+					deps = append(deps, o.Name)
+					break
+				}
+			}
+		}
+		out = append(out, report.Option{Name: l.Name, Line: l.Line(), DefinedIn: l.DefinedIn, DependsOn: deps, NeededFor: l.NeededFor})
+	}
+	return out
 }
 
 // stats sums the journal up. Tests are the oracle's judgements; cache
@@ -115,7 +135,9 @@ func (r *runner) stats() report.Stats {
 		if rec.Built {
 			st.Builds++
 		}
-		if rec.Outcome == "unresolved" {
+		if rec.Outcome == "unresolved" && !(rec.Role == roleLine && len(rec.NotStuck) > 0) {
+			// A line whose removal makes another not stick is answered:
+			// it is needed.
 			st.Unresolved++
 		}
 		if rec.Predicted != "" && rec.Hash != "" && rec.Predicted != rec.Hash {

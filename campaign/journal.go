@@ -17,7 +17,8 @@ type Record struct {
 	Test int `json:"test"`
 	// Hit marks a question answered from an earlier test's config.
 	Hit bool `json:"hit,omitempty"`
-	// Role names the first two tests: "bad" and "base".
+	// Role names the first two tests, "bad" and "base", and the final
+	// check's removals of single lines of the result, "line".
 	Role string `json:"role,omitempty"`
 	// Subset is the tested candidates, by symbol name, in candidate order.
 	Subset  []string `json:"subset"`
@@ -33,6 +34,9 @@ type Record struct {
 	Verdict   string   `json:"verdict,omitempty"`
 	Signature []string `json:"signature,omitempty"`
 	Reason    string   `json:"reason,omitempty"`
+	// NotStuck names the options whose requested values the resolved
+	// config does not have, when that made the test unresolved.
+	NotStuck []string `json:"not_stuck,omitempty"`
 	// Notes are the oracle's details for a person: boot verdicts, the
 	// last console lines, a command's output.
 	Notes     []string `json:"notes,omitempty"`

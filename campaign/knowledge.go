@@ -14,12 +14,14 @@ type Knowledge interface {
 	// (its dependencies are off, or it has none) takes the value that
 	// others give it, and is never a candidate.
 	Settable(in *kconfig.Config, name string) bool
-	// Deps returns the symbols that the symbol's value depends on: those
-	// its dependencies and its prompt's conditions name (depends on, the
-	// enclosing if and menu blocks, "if" after the prompt) and, for a
-	// member of a choice, the choice's other members, which change with
-	// it. Sorted, each once, not transitive: the campaign follows chains.
-	Deps(name string) []string
+	// Needs returns the symbols that must change from the base for the
+	// symbol to take want (a literal as in .config) on top of it, each with
+	// the value it needs, as its dependencies and prompts say: a
+	// dependency the base already meets calls for nothing, and of an unmet
+	// "||" the branch the bad config meets is taken. A member of a choice
+	// also needs the choice's other members, which change with it. Not
+	// transitive: the campaign follows chains.
+	Needs(base, bad *kconfig.Config, name, want string) []kconfig.Need
 	// SelectedBy returns the symbols whose select names the symbol, sorted.
 	SelectedBy(name string) []string
 	// DefaultDeps returns the symbols that the symbol's defaults name, in

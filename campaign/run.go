@@ -525,7 +525,11 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, r.stop(ctx, err)
 	}
-	return r.finish(res)
+	final, err := r.checkLines(ctx, res, problem.Confirmations())
+	if err != nil {
+		return nil, r.stop(ctx, err)
+	}
+	return r.finish(final, res)
 }
 
 // stop explains why a search stopped before its end.
@@ -580,22 +584,37 @@ func (r *runner) judged() int {
 // test answers the search: from the journal when it has the question,
 // else by resolving, building and judging.
 func (r *runner) test(ctx context.Context, kept []int, attempt int) (minimize.Outcome, error) {
-	names := r.cands.Names(kept)
-	if rec, ok := r.bySubset[subsetKey(names, attempt)]; ok {
+	rec, err := r.ask(ctx, question{names: r.cands.Names(kept), opts: r.cands.Options(kept), attempt: attempt})
+	return outcomeOf(rec), err
+}
+
+// A question is what a test asks: does the base with these options at
+// their bad values reproduce? The search asks about candidates, the final
+// check about single lines of the result.
+type question struct {
+	names   []string // the journal's subset: candidates or options, by name
+	opts    []Option
+	attempt int
+}
+
+// ask answers a question from the journal when it has it, else by
+// resolving, building and judging.
+func (r *runner) ask(ctx context.Context, q question) (Record, error) {
+	if rec, ok := r.bySubset[subsetKey(q.names, q.attempt)]; ok {
 		if rec.Hit {
 			r.hits++
 		}
-		return outcomeOf(rec), nil
+		return rec, nil
 	}
 	if r.opts.replayOnly {
-		return minimize.Unresolved, errReplay
+		return Record{Outcome: "unresolved"}, errReplay
 	}
-	rec, err := r.judge(ctx, kept, attempt, names)
+	rec, err := r.judge(ctx, q)
 	if err != nil {
-		return minimize.Unresolved, err
+		return Record{Outcome: "unresolved"}, err
 	}
-	r.logTest(rec, len(kept))
-	return outcomeOf(rec), nil
+	r.logTest(rec, len(q.names))
+	return rec, nil
 }
 
 // asked counts a repeated question as a cache hit: the first answer of a
@@ -610,12 +629,15 @@ func outcomeOf(rec Record) minimize.Outcome {
 	return minimize.Unresolved
 }
 
-func (r *runner) logTest(rec Record, kept int) {
+func (r *runner) logTest(rec Record, asked int) {
 	what := fmt.Sprintf("test %d", rec.Test)
 	if rec.Hit {
 		what = fmt.Sprintf("cache (config of test %d)", rec.Test)
 	}
-	line := fmt.Sprintf("%s: keeps %d of %d candidates", what, kept, len(r.cands.List))
+	line := fmt.Sprintf("%s: keeps %d of %d candidates", what, asked, len(r.cands.List))
+	if rec.Role == roleLine {
+		line = fmt.Sprintf("%s: keeps %d lines of the result", what, asked)
+	}
 	if rec.Role != "" {
 		line += " (the " + rec.Role + " config)"
 	}
@@ -630,8 +652,9 @@ func (r *runner) logTest(rec Record, kept int) {
 }
 
 // judge finds the answer for a subset the journal does not have.
-func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []string) (Record, error) {
-	req := r.cands.Apply(r.base, kept)
+func (r *runner) judge(ctx context.Context, q question) (Record, error) {
+	names, attempt := q.names, q.attempt
+	req := apply(r.base, q.opts)
 	start := time.Now()
 	// kconfig resolves in milliseconds what make olddefconfig takes
 	// seconds for: when it predicts a config already judged, the answer
@@ -641,7 +664,8 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	pc, err := r.predict(req)
 	if err == nil {
 		predicted = Hash(pc)
-		trusted = !r.distrust && len(r.cands.notStuck(nil, pc, kept)) == 0
+		_, why := notStuck(nil, pc, q.opts)
+		trusted = !r.distrust && len(why) == 0
 		if trusted {
 			if prev, ok := r.byHash[hashKey(predicted, attempt)]; ok {
 				return r.record(hitOf(prev, names, attempt, predicted, r.role))
@@ -699,7 +723,7 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	if predicted != "" && predicted != hash {
 		r.disagree(r.nextTest)
 	}
-	why := r.cands.notStuck(r.know, resolved, kept)
+	stuckNot, why := notStuck(r.know, resolved, q.opts)
 	if len(why) == 0 {
 		if prev, ok := r.byHash[hashKey(hash, attempt)]; ok {
 			return r.record(hitOf(prev, names, attempt, predicted, r.role))
@@ -715,7 +739,7 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 		return Record{}, err
 	}
 	var frag bytes.Buffer
-	if err := r.cands.Fragment(kept).Write(&frag); err != nil {
+	if err := apply(kconfig.NewConfig(), q.opts).Write(&frag); err != nil {
 		return Record{}, err
 	}
 	files := map[string][]byte{"fragment.config": frag.Bytes(), "resolved.config": text}
@@ -730,6 +754,7 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 	if len(why) > 0 {
 		rec.Outcome = "unresolved"
 		rec.Reason = "did not stick: " + strings.Join(why, "; ")
+		rec.NotStuck = stuckNot
 		return r.record(rec)
 	}
 
@@ -757,7 +782,7 @@ func (r *runner) judge(ctx context.Context, kept []int, attempt int, names []str
 			// make disagrees with the prediction the build used: make
 			// decides from now on, and this test runs again its way.
 			r.disagree(rec.Test)
-			return r.judge(ctx, kept, attempt, names)
+			return r.judge(ctx, q)
 		}
 		rec.ResolveMS = 0
 	}

@@ -14,9 +14,8 @@ type treeKnowledge struct {
 	root string         // the kernel tree, to make definition paths relative
 	menu map[string]int // menu order
 
-	mu      sync.Mutex
-	evalFor *kconfig.Config // the config eval holds, for Settable
-	eval    *kconfig.Eval
+	mu    sync.Mutex
+	evals map[*kconfig.Config]*kconfig.Eval // the base's and the bad config's
 }
 
 // NewTreeKnowledge wraps a parsed Kconfig tree of the kernel at root.
@@ -28,12 +27,23 @@ func (k *treeKnowledge) Settable(in *kconfig.Config, name string) bool {
 	if !k.tree.Settable(name) {
 		return false
 	}
+	return k.evalOf(in).Visible(name) > kconfig.No
+}
+
+// evalOf evaluates a config once: candidates are found by asking about
+// two configs thousands of times.
+func (k *treeKnowledge) evalOf(c *kconfig.Config) *kconfig.Eval {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.evalFor != in {
-		k.evalFor, k.eval = in, k.tree.Evaluate(in)
+	if e, ok := k.evals[c]; ok {
+		return e
 	}
-	return k.eval.Visible(name) > kconfig.No
+	if k.evals == nil || len(k.evals) >= 4 {
+		k.evals = map[*kconfig.Config]*kconfig.Eval{}
+	}
+	e := k.tree.Evaluate(c)
+	k.evals[c] = e
+	return e
 }
 
 func (k *treeKnowledge) SelectedBy(name string) []string {
@@ -69,23 +79,21 @@ func (k *treeKnowledge) DefaultDeps(name string) []string {
 	return sortedKeys(set)
 }
 
-// Deps adds to the symbol's own dependencies the other members of its
-// choice: switching a choice moves two symbols at once.
-func (k *treeKnowledge) Deps(name string) []string {
-	set := map[string]bool{}
-	for _, d := range k.tree.DependsOn(name) {
-		set[d] = true
-	}
+// Needs evaluates the dependencies on the base: what the base already
+// meets needs nothing. A member of a choice also needs the members that
+// change with it: switching a choice moves two symbols at once.
+func (k *treeKnowledge) Needs(base, bad *kconfig.Config, name, want string) []kconfig.Need {
+	needs := k.evalOf(base).Needs(name, entryOf(name, want).Value, k.evalOf(bad))
 	if s := k.tree.Lookup(name); s != nil {
 		if ch := s.Choice(); ch != nil {
 			for _, m := range ch.Members {
-				if m.Name != "" && m.Name != name {
-					set[m.Name] = true
+				if m.Name != "" && m.Name != name && literal(base, m.Name) != literal(bad, m.Name) {
+					needs = append(needs, kconfig.Need{Name: m.Name, Want: literal(bad, m.Name)})
 				}
 			}
 		}
 	}
-	return sortedKeys(set)
+	return needs
 }
 
 func (k *treeKnowledge) MenuPath(name string) []string { return k.tree.MenuPath(name) }

@@ -7,6 +7,7 @@ package minimize
 import (
 	"context"
 	"fmt"
+	"math"
 )
 
 // Outcome is what one test says about a subset.
@@ -88,6 +89,28 @@ type Problem struct {
 	// Repeats is the number of confirmations a deciding Gone needs when
 	// Flaky; 0 chooses it from FlakeRate.
 	Repeats int
+}
+
+// Confirmations is how many more times a deciding Gone is asked before
+// it is believed: none when the test is not Flaky, Repeats when given,
+// else the fewest that make a wrong culprit (every answer a flake) rarer
+// than one in a thousand at FlakeRate (0.1 when unknown).
+func (p Problem) Confirmations() int {
+	if !p.Flaky {
+		return 0
+	}
+	if p.Repeats > 0 {
+		return p.Repeats
+	}
+	f := p.FlakeRate
+	if f == 0 {
+		f = 0.1
+	}
+	r := 1
+	for math.Pow(f, float64(r+1)) > 1e-3*(1+1e-9) {
+		r++
+	}
+	return r
 }
 
 // Result is what a search found and how sure it is.

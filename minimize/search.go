@@ -448,25 +448,7 @@ func (s *search) undecidedInOrder() []int {
 }
 
 // repeats is how many confirmations a deciding Gone needs.
-func (s *search) repeats() int {
-	if !s.p.Flaky {
-		return 0
-	}
-	if s.p.Repeats > 0 {
-		return s.p.Repeats
-	}
-	f := s.p.FlakeRate
-	if f == 0 {
-		f = 0.1
-	}
-	// The fewest repeats that make a wrong culprit (every answer a flake)
-	// rarer than one in a thousand.
-	r := 1
-	for math.Pow(f, float64(r+1)) > 1e-3*(1+1e-9) {
-		r++
-	}
-	return r
-}
+func (s *search) repeats() int { return s.p.Confirmations() }
 
 func (s *search) verifyEstimate() int {
 	if s.verifying {

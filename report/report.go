@@ -31,6 +31,10 @@ type Option struct {
 	// DependsOn names the other culprits this one depends on, directly or
 	// through symbols that are not culprits.
 	DependsOn []string
+	// NeededFor names the culprits that do not stick without this one:
+	// it is needed for them (whether the failure needs it too cannot be
+	// asked: the base with them and without it is no config).
+	NeededFor []string
 }
 
 // Base is the config the culprits go on top of.
@@ -134,6 +138,9 @@ type Result struct {
 	// FlakeRate is the measured share of the bad config's runs that
 	// missed the failure; absent when it ran once.
 	FlakeRate *float64 `json:"flake_rate,omitempty"`
+	// NeededFor maps a line of the result to the lines that do not take
+	// their values without it.
+	NeededFor map[string][]string `json:"needed_for,omitempty"`
 }
 
 // Layout is where every fragment goes and how the failure is reproduced.
@@ -398,6 +405,12 @@ func Make(in *Input) (Layout, Result) {
 	}
 	for _, o := range in.Culprits {
 		r.Minimal = append(r.Minimal, o.Line)
+		if len(o.NeededFor) > 0 {
+			if r.NeededFor == nil {
+				r.NeededFor = map[string][]string{}
+			}
+			r.NeededFor[o.Line] = linesOf(in.Culprits, o.NeededFor)
+		}
 	}
 	if r.Fragments == nil {
 		r.Fragments = []Fragment{}

@@ -60,6 +60,13 @@ func Text(in *Input, l Layout) string {
 	default:
 		para("NOT VERIFIED: the base with these options did not reproduce the failure when tested again, or could not be tested. Treat the result with care.")
 	}
+	for _, o := range in.Culprits {
+		if len(o.NeededFor) > 0 {
+			para(fmt.Sprintf("%s is needed for %s: without it, %s not take %s value.",
+				o.Line, joinAnd(linesOf(in.Culprits, o.NeededFor)), map[bool]string{true: "that does", false: "those do"}[len(o.NeededFor) == 1],
+				map[bool]string{true: "its", false: "their"}[len(o.NeededFor) == 1]))
+		}
+	}
 	for _, note := range in.Notes {
 		para(note)
 	}
@@ -109,6 +116,29 @@ func statsLine(in *Input) string {
 		s += fmt.Sprintf(" Its own Kconfig resolver disagreed with make olddefconfig on %s; make's answer was used.", plural(in.Disagreements, "config"))
 	}
 	return s
+}
+
+// linesOf gives the culprits of those names by their lines.
+func linesOf(culprits []Option, names []string) []string {
+	var out []string
+	for _, n := range names {
+		line := "CONFIG_" + n
+		for _, o := range culprits {
+			if o.Name == n {
+				line = o.Line
+			}
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// joinAnd joins words as prose: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 func plural(n int, word string) string {

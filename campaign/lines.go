@@ -1,0 +1,106 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/kcmin/kcmin/minimize"
+)
+
+// roleLine marks the final check's tests: the result without one line.
+const roleLine = "line"
+
+// Line is one line of the result and why it is there.
+type Line struct {
+	Option
+	// NeededFor names the lines that do not stick without this one: it is
+	// needed for them. Empty for a line whose removal makes the failure go.
+	NeededFor []string
+	// Decided says that removing the line was seen to make the failure go
+	// (confirmed when flaky) or another line not stick.
+	Decided bool
+}
+
+// Final is the result as a reader of the fragments takes it.
+type Final struct {
+	Lines      []Line
+	Verified   bool // the base plus the lines reproduces
+	OneMinimal bool // every line decided: without any one of them, the failure goes or another line does not stick
+}
+
+// checkLines is the final check made as a reader of the fragments would:
+// each line of the search's result is removed on its own, nothing with
+// it. The search removed a candidate together with what needs it, so it
+// cannot see a line that nothing needs any more, and it never splits a
+// candidate's lines. A removal that reproduces drops the line and the
+// check starts over on what is left; one that makes another line not
+// stick keeps the line, as needed for that one.
+func (r *runner) checkLines(ctx context.Context, res minimize.Result, confirm int) (Final, error) {
+	opts := r.cands.Options(res.Culprits)
+	if !res.Verified || len(opts) == 0 {
+		return finalOf(opts, res), nil
+	}
+	r.role = roleLine
+	defer func() { r.role = "" }()
+	for {
+		lines, dropped, err := r.checkRound(ctx, opts, confirm)
+		if err != nil {
+			return Final{}, err
+		}
+		if dropped < 0 {
+			f := Final{Lines: lines, Verified: true, OneMinimal: true}
+			for _, l := range lines {
+				f.OneMinimal = f.OneMinimal && l.Decided
+			}
+			return f, nil
+		}
+		fmt.Fprintf(r.log, "the result reproduces without %s: dropped\n", opts[dropped].Line())
+		opts = slices.Delete(slices.Clone(opts), dropped, dropped+1)
+	}
+}
+
+// checkRound removes each line once; it returns the index of the first
+// line whose removal reproduced, or -1 with every line's verdict.
+func (r *runner) checkRound(ctx context.Context, opts []Option, confirm int) ([]Line, int, error) {
+	lines := make([]Line, len(opts))
+	for i, o := range opts {
+		lines[i].Option = o
+		rest := slices.Delete(slices.Clone(opts), i, i+1)
+		names := make([]string, len(rest))
+		for j, o := range rest {
+			names[j] = o.Name
+		}
+		r.phase(fmt.Sprintf("checking line %d of %d", i+1, len(opts)))
+	asking:
+		for attempt := 0; attempt <= confirm; attempt++ {
+			rec, err := r.ask(ctx, question{names: names, opts: rest, attempt: attempt})
+			if err != nil {
+				return nil, 0, err
+			}
+			switch {
+			case rec.Outcome == "reproduces":
+				return nil, i, nil
+			case rec.Outcome == "gone":
+				// Decided once every attempt said so.
+				lines[i].Decided = attempt == confirm
+			case len(rec.NotStuck) > 0:
+				lines[i].NeededFor, lines[i].Decided = rec.NotStuck, true
+				break asking
+			default:
+				// Unresolved for another reason: the line stays, undecided.
+				break asking
+			}
+		}
+	}
+	return lines, -1, nil
+}
+
+// finalOf is the search's result taken as it is.
+func finalOf(opts []Option, res minimize.Result) Final {
+	f := Final{Verified: res.Verified, OneMinimal: res.OneMinimal}
+	for _, o := range opts {
+		f.Lines = append(f.Lines, Line{Option: o, Decided: res.OneMinimal})
+	}
+	return f
+}

@@ -1,0 +1,108 @@
+package kconfig
+
+// Need is a symbol that must change for another to take a value: it must
+// reach Want (a .config literal: "y", "m", or the value it has in the
+// target config for a comparison or a negation).
+type Need struct {
+	Name string
+	Want string
+}
+
+// Needs lists what keeps the symbol name from taking want in this
+// evaluation, as far as its dependencies and prompts go: the symbols of
+// the unmet part of its prompt's condition (or, without a prompt, of its
+// dependencies), each with the value it must reach. A condition this
+// evaluation already meets needs nothing, however many symbols it names.
+// Where an unmet "||" has a branch that target meets, only that branch is
+// followed: target is the config the value is taken from, so its choice
+// of branch is known to work. Selects are not looked at: what holds a
+// symbol up is a question of other symbols' values, not of its
+// dependencies.
+func (e *Eval) Needs(name, want string, target *Eval) []Need {
+	s := e.t.syms[name]
+	if s == nil || s.Const || !s.Defined() {
+		return nil
+	}
+	e.calc(s)
+	level := Mod
+	isTri := s.Type == Bool || s.Type == Tristate
+	if isTri && triOf(want) == Yes && s.Type == Tristate {
+		// A tristate's value is capped by its prompt's visibility; a
+		// bool's prompt at m already shows it at y.
+		level = Yes
+	}
+	w := needWalk{e: e, target: target, seen: map[string]bool{}}
+	if !s.HasPrompt() {
+		if isTri && triOf(want) == No {
+			return nil
+		}
+		w.walk(s.DirDep, level)
+		return w.out
+	}
+	if e.st[s.id].visible >= level {
+		return nil
+	}
+	// The prompt shows when any of its definitions' conditions holds:
+	// follow the first that target meets, or all of them.
+	var conds []*Expr
+	for _, p := range s.Prompts() {
+		conds = append(conds, p.Cond)
+	}
+	for _, c := range conds {
+		if target.expr(c) >= level {
+			conds = []*Expr{c}
+			break
+		}
+	}
+	for _, c := range conds {
+		w.walk(c, level)
+	}
+	if ch := s.choice; ch != nil {
+		w.walk(ch.Dep, level)
+	}
+	return w.out
+}
+
+type needWalk struct {
+	e, target *Eval
+	seen      map[string]bool
+	out       []Need
+}
+
+func (w *needWalk) add(s *Symbol, want string) {
+	if s == nil || s.Const || s.Name == "" || w.seen[s.Name] {
+		return
+	}
+	w.seen[s.Name] = true
+	w.out = append(w.out, Need{Name: s.Name, Want: want})
+}
+
+// walk adds the symbols of x that must change for x to reach level.
+func (w *needWalk) walk(x *Expr, level Tri) {
+	if x == nil || w.e.expr(x) >= level {
+		return
+	}
+	switch x.Op {
+	case OpSymbol:
+		w.add(x.Sym, level.String())
+	case OpAnd:
+		w.walk(x.L, level)
+		w.walk(x.R, level)
+	case OpOr:
+		switch {
+		case w.target.expr(x.L) >= level:
+			w.walk(x.L, level)
+		case w.target.expr(x.R) >= level:
+			w.walk(x.R, level)
+		default:
+			w.walk(x.L, level)
+			w.walk(x.R, level)
+		}
+	default:
+		// A negation or a comparison holds when its symbols have the
+		// values they have in target.
+		for _, s := range x.Symbols(nil) {
+			w.add(s, w.target.str(s))
+		}
+	}
+}
