@@ -138,9 +138,10 @@ func FindCandidates(know Knowledge, base, bad *kconfig.Config) Candidates {
 }
 
 // needed lists the options that o needs to take its bad value on top of
-// the base: those its unmet dependencies name, followed through symbols
-// that are not options; those that select it and would hold it above its
-// bad value; and, for a promptless symbol on the way that changed, one
+// the base: those its unmet dependencies name and those that turn off the
+// selects that would hold it above its bad value, followed through
+// symbols that are not options; and, for a promptless symbol on the way
+// that changed, one
 // option that gives it its bad value (the first in menu order that turns
 // on), since any would do. A dependency the base already meets needs
 // nothing: a candidate that carried it would pad every result it is in.
@@ -148,11 +149,6 @@ func needed(know Knowledge, base, bad *kconfig.Config, o Option, opts []Option, 
 	var out []int
 	seen := map[string]bool{o.Name: true}
 	queue := know.Needs(base, bad, o.Name, o.Bad)
-	for _, s := range know.SelectedBy(o.Name) {
-		if j, ok := index[s]; ok && triRank(opts[j].Base) > triRank(o.Bad) {
-			queue = append(queue, kconfig.Need{Name: s, Want: opts[j].Bad})
-		}
-	}
 	for len(queue) > 0 {
 		d := queue[0]
 		queue = queue[1:]

@@ -22,10 +22,16 @@ type fakeKnowledge struct {
 
 func (k *fakeKnowledge) Settable(in *kconfig.Config, name string) bool { return !k.hidden[name] }
 
-// Needs takes a dependency that is on in the base as met; a choice's
+// Needs takes a dependency that is on in the base as met, and a
+// selector above want in the base as holding the symbol up; a choice's
 // members that change need each other.
 func (k *fakeKnowledge) Needs(base, bad *kconfig.Config, name, want string) []kconfig.Need {
 	var out []kconfig.Need
+	for _, s := range k.selected[name] {
+		if triRank(literal(base, s)) > triRank(want) {
+			out = append(out, kconfig.Need{Name: s, Want: literal(bad, s)})
+		}
+	}
 	for _, d := range k.deps[name] {
 		if literal(base, d) == "n" {
 			out = append(out, kconfig.Need{Name: d, Want: literal(bad, d)})

@@ -9,7 +9,7 @@ type Need struct {
 }
 
 // Needs lists what keeps the symbol name from taking want in this
-// evaluation, as far as its dependencies and prompts go: the symbols of
+// evaluation, as far as its dependencies, prompts and selects go: the symbols of
 // the unmet part of its prompt's condition (or, without a prompt, of its
 // dependencies), each with the value it must reach. A condition this
 // evaluation already meets needs nothing, however many symbols it names.
@@ -32,15 +32,18 @@ func (e *Eval) Needs(name, want string, target *Eval) []Need {
 		level = Yes
 	}
 	w := needWalk{e: e, target: target, seen: map[string]bool{}}
+	if isTri && triOf(want) < e.st[s.id].revDep {
+		// Selected above want: every select that holds it up must go.
+		w.down(s.RevDep, triOf(want))
+	}
 	if !s.HasPrompt() {
-		if isTri && triOf(want) == No {
-			return nil
+		if !isTri || triOf(want) > No {
+			w.walk(s.DirDep, level)
 		}
-		w.walk(s.DirDep, level)
 		return w.out
 	}
 	if e.st[s.id].visible >= level {
-		return nil
+		return w.out
 	}
 	// The prompt shows when any of its definitions' conditions holds:
 	// follow the first that target meets, or all of them.
@@ -98,11 +101,46 @@ func (w *needWalk) walk(x *Expr, level Tri) {
 			w.walk(x.L, level)
 			w.walk(x.R, level)
 		}
+	case OpNot:
+		w.down(x.L, 2-level)
 	default:
-		// A negation or a comparison holds when its symbols have the
-		// values they have in target.
-		for _, s := range x.Symbols(nil) {
-			w.add(s, w.target.str(s))
+		w.asTarget(x)
+	}
+}
+
+// down adds the symbols of x that must change for x to fall to level or
+// below.
+func (w *needWalk) down(x *Expr, level Tri) {
+	if x == nil || w.e.expr(x) <= level {
+		return
+	}
+	switch x.Op {
+	case OpSymbol:
+		w.add(x.Sym, w.target.str(x.Sym))
+	case OpOr:
+		w.down(x.L, level)
+		w.down(x.R, level)
+	case OpAnd:
+		switch {
+		case w.target.expr(x.L) <= level:
+			w.down(x.L, level)
+		case w.target.expr(x.R) <= level:
+			w.down(x.R, level)
+		default:
+			w.down(x.L, level)
+			w.down(x.R, level)
 		}
+	case OpNot:
+		w.walk(x.L, 2-level)
+	default:
+		w.asTarget(x)
+	}
+}
+
+// asTarget adds the symbols of a comparison: it holds, or not, when they
+// have the values they have in target.
+func (w *needWalk) asTarget(x *Expr) {
+	for _, s := range x.Symbols(nil) {
+		w.add(s, w.target.str(s))
 	}
 }
