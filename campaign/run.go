@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +54,9 @@ type Status struct {
 	Culprits   int
 	// EstimatedLeft is the search's estimate of the tests still to come.
 	EstimatedLeft int
+	// TimeLeft is EstimatedLeft times the median time of a test so far;
+	// 0 when there is no estimate or no test yet.
+	TimeLeft time.Duration
 	// Phase is what runs now: "building test 12"; Since is when it began.
 	Phase string
 	Since time.Time
@@ -549,6 +554,7 @@ func (r *runner) phase(what string) {
 func (r *runner) notify() {
 	r.status.CacheHits = r.hits
 	r.status.Tests = r.judged()
+	r.status.TimeLeft = time.Duration(r.status.EstimatedLeft) * medianTestTime(slices.Collect(maps.Values(r.bySubset)))
 	if r.opts.Progress != nil {
 		r.opts.Progress(r.status)
 	}
@@ -565,6 +571,25 @@ type progressRecord struct {
 	Status
 	Time time.Time
 	Done bool
+}
+
+// medianTestTime is the median time a test took to resolve, build and
+// judge, over the journal's records; answers from the cache cost nothing
+// and are not tests. The median, not the mean: one cold first build of
+// the bad config would skew a mean for the whole campaign.
+func medianTestTime(recs []Record) time.Duration {
+	var ms []int64
+	for _, rec := range recs {
+		if !rec.Hit {
+			ms = append(ms, rec.ResolveMS+rec.BuildMS+rec.JudgeMS)
+		}
+	}
+	if len(ms) == 0 {
+		return 0
+	}
+	slices.Sort(ms)
+	mid := (ms[(len(ms)-1)/2] + ms[len(ms)/2]) / 2
+	return time.Duration(mid) * time.Millisecond
 }
 
 func (r *runner) judged() int {
