@@ -60,6 +60,9 @@ type Status struct {
 	// Phase is what runs now: "building test 12"; Since is when it began.
 	Phase string
 	Since time.Time
+	// Searching is set once the search runs: the bad and the base config
+	// are judged, and Undecided, Culprits and EstimatedLeft are its word.
+	Searching bool
 }
 
 // Summary is what a finished run found.
@@ -100,6 +103,7 @@ type runner struct {
 	distrust bool
 	hits     int
 	status   Status
+	finished bool     // the result is written
 	versions []string // the kernel's, the toolchain's and QEMU's, for the report
 }
 
@@ -152,7 +156,7 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 			return nil, err
 		}
 	}
-	journal, recs, err := OpenJournal(wd.Path(journalFile))
+	journal, recs, err := openJournal(wd.Path(journalFile), !opts.replayOnly, r.log)
 	if err != nil {
 		return nil, err
 	}
@@ -543,6 +547,7 @@ func (r *runner) stop(ctx context.Context, err error) error {
 
 func (r *runner) progress(p minimize.Progress) {
 	r.status.Undecided, r.status.Culprits, r.status.EstimatedLeft = p.Undecided, len(p.Culprits), p.EstimatedLeft
+	r.status.Searching = true
 	r.notify()
 }
 
@@ -559,7 +564,7 @@ func (r *runner) notify() {
 		r.opts.Progress(r.status)
 	}
 	if !r.opts.replayOnly {
-		data, err := json.Marshal(progressRecord{Status: r.status, Time: time.Now().UTC()})
+		data, err := json.Marshal(progressRecord{Status: r.status, Time: time.Now().UTC(), Done: r.finished})
 		if err == nil {
 			_ = writeFileAtomic(r.wd.Path(progressFile), data)
 		}
@@ -570,6 +575,7 @@ func (r *runner) notify() {
 type progressRecord struct {
 	Status
 	Time time.Time
+	// Done is set once the result is written.
 	Done bool
 }
 

@@ -223,8 +223,9 @@ Example:
 func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("status", "WORKDIR", `Shows what a campaign has done and what is left: tests run, builds,
 cache hits, candidates still undecided, culprits found so far and the
-smallest config that reproduced, or the result once it is there. It
-works while the campaign runs.
+smallest config that reproduced, or the result once it is there; a
+corrupt journal line, and makes a killed kcmin left running. It works
+while the campaign runs.
 
 Example:
   kcmin status kcmin-work`, stderr)
