@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/kcmin/kcmin/proctree"
 )
 
 // ErrTimeout is wrapped by the error Run returns when a command ran past
@@ -21,14 +23,14 @@ const (
 	killGrace = 5 * time.Second
 	// pipeDelay bounds the wait for output pipes once the command and
 	// everything it left were killed: only a process that escaped both
-	// its group and its mark (see Start) can still hold them, and Run
+	// its group and its mark (see proctree.Start) can still hold them, and Run
 	// does not wait for it.
 	pipeDelay = 200 * time.Millisecond
 )
 
 // Cmd is one external command. Every command runs in its own process
 // group, so that a timeout or a cancel kills it with everything it
-// started; what leaves the group dies with the command too (see Start).
+// started; what leaves the group dies with the command too (see proctree.Start).
 type Cmd struct {
 	Argv []string
 	Dir  string
@@ -49,7 +51,7 @@ type Cmd struct {
 // the timeout, or when ctx is done, the whole group gets SIGTERM, then
 // SIGKILL after a short grace; Run returns -1 and an error wrapping
 // ErrTimeout, or ctx.Err(). When the leader exits, whatever it left
-// running is killed, in its group or out of it (see Start), and Run
+// running is killed, in its group or out of it (see proctree.Start), and Run
 // returns without waiting for output from anything else.
 func Run(ctx context.Context, c Cmd) (exitCode int, err error) {
 	if len(c.Argv) == 0 {
@@ -65,7 +67,7 @@ func Run(ctx context.Context, c Cmd) (exitCode int, err error) {
 	}
 	cmd.Stdout, cmd.Stderr = c.Stdout, c.Stderr
 	cmd.WaitDelay = pipeDelay
-	wait, err := Start(cmd)
+	wait, err := proctree.Start(cmd)
 	if err != nil {
 		return -1, fmt.Errorf("start %s: %w", c.Argv[0], err)
 	}

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/kcmin/kcmin/build"
+	"github.com/kcmin/kcmin/proctree"
 )
 
 // proc is one QEMU process in its own process group. Its console and its
@@ -19,7 +19,7 @@ import (
 // before kcmin does. Its stdout and stderr go to a file, not a pipe: the
 // process counts as ended when it exits, whatever children it left
 // holding its output. Killing it kills the group; what it left outside
-// the group dies when it exits (build.Start).
+// the group dies when it exits (proctree.Start).
 type proc struct {
 	cmd    *exec.Cmd
 	output string        // the file with QEMU's own messages
@@ -64,7 +64,7 @@ func startProc(argv []string, extra []*os.File, output string) (*proc, error) {
 	p.cmd.Stdout = out
 	p.cmd.Stderr = out
 	p.cmd.ExtraFiles = extra
-	wait, err := build.Start(p.cmd)
+	wait, err := proctree.Start(p.cmd)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", argv[0], err)
 	}

@@ -1,4 +1,8 @@
-package build
+// Package proctree starts external processes so that nothing they start
+// outlives them: each runs in a process group of its own, and what leaves
+// the group (setsid, a double fork) is found by a mark in its environment
+// once its parent is gone, and killed when the command ends.
+package proctree
 
 import (
 	"bytes"
