@@ -163,7 +163,7 @@ func WriteStatus(w io.Writer, dir string) error {
 			if prog.EstimatedLeft > 0 {
 				line += fmt.Sprintf(", about %d tests left", prog.EstimatedLeft)
 				if prog.TimeLeft > 0 {
-					line += fmt.Sprintf(" (%v)", prog.TimeLeft.Round(time.Minute))
+					line += " (~" + shortDuration(prog.TimeLeft) + ")"
 				}
 			}
 		default:
