@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -185,5 +186,25 @@ func TestStatusLeftoverMake(t *testing.T) {
 	}
 	if st := statusOf(t, work); strings.Contains(st, "leftover") {
 		t.Errorf("status after the reap:\n%s", st)
+	}
+}
+
+// In the middle of the search, status gives its estimate: tests and time.
+func TestStatusDuringSearch(t *testing.T) {
+	spec := miniSpec(t, nil)
+	work := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Run(ctx, spec, Options{Workdir: work, Progress: func(s Status) {
+		if s.Phase == "resolving test 5" {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("run: %v", err)
+	}
+	st := statusOf(t, work)
+	if !regexp.MustCompile(`search    11 candidates, \d+ undecided, \d+ culprits found, about \d+ tests left \(~\d+s\)\n`).MatchString(st) {
+		t.Errorf("status during the search:\n%s", st)
 	}
 }
