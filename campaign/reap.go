@@ -10,14 +10,21 @@ import (
 	"time"
 )
 
+// leftovers lists the makes that run in the workdir's build dirs: when no
+// kcmin holds its lock, a dead kcmin left them there.
+func (w *Workdir) leftovers() []int {
+	return leftoverMakes(w.BuildDir(0), w.ResolveDir())
+}
+
 // reapLeftovers kills what a kcmin that died without cleaning up (kill -9,
-// a crash) left running in a build dir: make processes naming it as O=,
-// with their whole process groups, since each make ran in a group of its
-// own. A new make in the same dir would otherwise race the old one. The
-// caller holds the workdir's lock, so no live kcmin owns them.
-func reapLeftovers(buildDirs ...string) int {
+// a crash) left running in the workdir's build dirs: make processes
+// naming one as O=, with their whole process groups, since each make ran
+// in a group of its own. A new make in the same dir would otherwise race
+// the old one. The caller holds the workdir's lock, so no live kcmin owns
+// them.
+func (w *Workdir) reapLeftovers() int {
 	var killed []int
-	for _, pid := range leftoverMakes(buildDirs...) {
+	for _, pid := range w.leftovers() {
 		if syscall.Kill(-processGroup(pid), syscall.SIGKILL) == nil {
 			killed = append(killed, pid)
 		}

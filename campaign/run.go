@@ -142,8 +142,8 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 	if r.log == nil {
 		r.log = io.Discard
 	}
-	if n := reapLeftovers(wd.BuildDir(0)); n > 0 {
-		fmt.Fprintf(r.log, "stopped %d make processes that an earlier kcmin left running in %s\n", n, wd.BuildDir(0))
+	if n := wd.reapLeftovers(); n > 0 {
+		fmt.Fprintf(r.log, "stopped %d make processes that an earlier kcmin left running in %s\n", n, wd.Path("build"))
 	}
 	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.BuildVars(), Jobs: s.Kernel.Jobs,
 		Timeout: s.Kernel.BuildTimeout, ConfigTimeout: s.Kernel.ConfigTimeout}

@@ -143,7 +143,7 @@ func WriteStatus(w io.Writer, dir string) error {
 	}
 	if pid == 0 {
 		wd := &Workdir{Dir: s.Workdir}
-		if left := leftoverMakes(wd.BuildDir(0), wd.ResolveDir()); len(left) > 0 {
+		if left := wd.leftovers(); len(left) > 0 {
 			fmt.Fprintf(w, "leftover  %d make processes of a kcmin that did not stop them still run in %s (pids %s); kcmin run stops them\n",
 				len(left), wd.Path("build"), joinInts(left))
 		}

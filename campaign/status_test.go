@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -160,32 +161,41 @@ func TestCorruptJournal(t *testing.T) {
 	}
 }
 
-// A make that a killed kcmin left running in the workdir's build dir is
-// named by status, and run stops it.
+// Makes that a killed kcmin left running in the workdir's build dirs are
+// named by status, and run stops them.
 func TestStatusLeftoverMake(t *testing.T) {
-	_, work, _ := finishedMini(t)
+	spec, work, _ := finishedMini(t)
 	wd := &Workdir{Dir: work}
-	// A stand-in for make: its arguments name the build dir, in a
-	// process group of its own as kcmin's makes are.
-	fake := exec.Command("sh", "-c", "sleep 1000; :", "make", "O="+wd.BuildDir(0), "bzImage")
-	fake.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := fake.Start(); err != nil {
-		t.Fatal(err)
+	var pids []int
+	for _, dir := range []string{wd.BuildDir(0), wd.ResolveDir()} {
+		// A stand-in for make: its arguments name the build dir, in a
+		// process group of its own as kcmin's makes are.
+		fake := exec.Command("sh", "-c", "sleep 1000; :", "make", "O="+dir, "bzImage")
+		fake.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := fake.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			_ = syscall.Kill(-fake.Process.Pid, syscall.SIGKILL)
+			_ = fake.Wait()
+		}()
+		pids = append(pids, fake.Process.Pid)
 	}
-	defer func() {
-		_ = syscall.Kill(-fake.Process.Pid, syscall.SIGKILL)
-		_ = fake.Wait()
-	}()
 	st := statusOf(t, work)
-	want := "leftover  1 make processes of a kcmin that did not stop them still run in " + wd.Path("build") + " (pids " + strconv.Itoa(fake.Process.Pid) + "); kcmin run stops them"
+	want := "leftover  2 make processes of a kcmin that did not stop them still run in " + wd.Path("build") +
+		" (pids " + joinInts(slices.Sorted(slices.Values(pids))) + "); kcmin run stops them"
 	if !strings.Contains(st, want) {
 		t.Errorf("status does not say %q:\n%s", want, st)
 	}
-	if n := reapLeftovers(wd.BuildDir(0)); n != 1 {
-		t.Errorf("reaped %d", n)
+	var log syncBuffer
+	if _, err := Run(context.Background(), spec, Options{Workdir: work, Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "stopped 2 make processes that an earlier kcmin left running in " + wd.Path("build"); !strings.Contains(log.String(), want) {
+		t.Errorf("run does not say %q:\n%s", want, log.String())
 	}
 	if st := statusOf(t, work); strings.Contains(st, "leftover") {
-		t.Errorf("status after the reap:\n%s", st)
+		t.Errorf("status after the run:\n%s", st)
 	}
 }
 
