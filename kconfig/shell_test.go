@@ -22,18 +22,18 @@ func TestShellKillsEscaped(t *testing.T) {
 		`setsid sh -c 'echo $$ >"$F"; exec sleep 1000' & while [ ! -s "$F" ]; do sleep 0.01; done; echo out`,
 		t.TempDir(), map[string]string{"F": pidFile}, io.Discard)
 	took := time.Since(start)
+	data, rerr := os.ReadFile(pidFile)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	pid, rerr := strconv.Atoi(strings.TrimSpace(string(data)))
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL)
 	if err != nil || string(out) != "out\n" {
 		t.Fatalf("runShell: %q, %v", out, err)
 	}
-	data, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Kill(pid, syscall.SIGKILL)
 	if stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
 		if _, state, _ := strings.Cut(string(stat), ") "); !strings.HasPrefix(state, "Z") {
 			t.Errorf("process %d, which left the group, outlived the command", pid)
