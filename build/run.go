@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/kcmin/kcmin/proctree"
 )
 
 // ErrTimeout is wrapped by the error Run returns when a command ran past
@@ -21,15 +21,16 @@ const (
 	// killGrace is how long a process group has between SIGTERM and
 	// SIGKILL: make uses it to delete half-written targets.
 	killGrace = 5 * time.Second
-	// pipeDelay bounds the wait for output pipes after the command ended:
-	// a grandchild that escaped the group and kept stdout open must not
-	// keep Run waiting.
-	pipeDelay = 2 * time.Second
+	// pipeDelay bounds the wait for output pipes once the command and
+	// everything it left were killed: only a process that escaped both
+	// its group and its mark (see proctree.Start) can still hold them, and Run
+	// does not wait for it.
+	pipeDelay = 200 * time.Millisecond
 )
 
 // Cmd is one external command. Every command runs in its own process
 // group, so that a timeout or a cancel kills it with everything it
-// started.
+// started; what leaves the group dies with the command too (see proctree.Start).
 type Cmd struct {
 	Argv []string
 	Dir  string
@@ -50,7 +51,8 @@ type Cmd struct {
 // the timeout, or when ctx is done, the whole group gets SIGTERM, then
 // SIGKILL after a short grace; Run returns -1 and an error wrapping
 // ErrTimeout, or ctx.Err(). When the leader exits, whatever it left
-// running in its group is killed.
+// running is killed, in its group or out of it (see proctree.Start), and Run
+// returns without waiting for output from anything else.
 func Run(ctx context.Context, c Cmd) (exitCode int, err error) {
 	if len(c.Argv) == 0 {
 		return -1, errors.New("run: empty command")
@@ -64,15 +66,14 @@ func Run(ctx context.Context, c Cmd) (exitCode int, err error) {
 		cmd.Env = append(os.Environ(), c.Env...)
 	}
 	cmd.Stdout, cmd.Stderr = c.Stdout, c.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = pipeDelay
-	if err := cmd.Start(); err != nil {
+	wait, err := proctree.Start(cmd)
+	if err != nil {
 		return -1, fmt.Errorf("start %s: %w", c.Argv[0], err)
 	}
 	pgid := cmd.Process.Pid
-	go killLeftovers(pgid)
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- wait() }()
 
 	var timeout <-chan time.Time
 	if c.Timeout > 0 {
@@ -92,29 +93,15 @@ func Run(ctx context.Context, c Cmd) (exitCode int, err error) {
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
 	grace := time.NewTimer(killGrace)
 	defer grace.Stop()
+	// The wait kills the group itself once the leader is gone, before
+	// reaping it frees the group's id.
 	select {
 	case <-done:
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	case <-grace.C:
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-done
 	}
 	return -1, stopped
-}
-
-// killLeftovers waits for the group's leader to exit, without reaping it so
-// that its pid cannot be reused meanwhile, and kills what it left in its
-// group. Killing them at once closes the output pipes they hold, so Wait
-// returns without waiting for them.
-func killLeftovers(pid int) {
-	var info unix.Siginfo
-	for {
-		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
 }
 
 // exitStatus turns what Wait returned into Run's answer.

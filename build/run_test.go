@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -133,28 +134,114 @@ func TestRunLeftoverHoldingOutput(t *testing.T) {
 	assertGone(t, readPid(t, pidFile))
 }
 
-// A grandchild that left the group (setsid) and holds stdout cannot be
-// killed with it, but Run must not wait for it either.
-func TestRunEscapedHolderDoesNotHang(t *testing.T) {
+// Processes that left the command's group, holding its stdout or not,
+// die with it, and Run does not wait for their output.
+func TestRunKillsEscaped(t *testing.T) {
+	for _, tc := range []struct {
+		name, script string
+	}{
+		// The shell's own line: its child leaves the group and, when the
+		// shell exits, has no parent left.
+		{"setsid", `setsid sh -c 'echo $$ >"$0"; exec sleep 1000' "$0" &
+			while [ ! -s "$0" ]; do sleep 0.01; done; echo started`},
+		// A double fork: the middle process is gone while the command
+		// still runs.
+		{"double fork", `(setsid sh -c 'echo $$ >"$0"; exec sleep 1000' "$0" &)
+			while [ ! -s "$0" ]; do sleep 0.01; done; echo started`},
+		// An escaped process with a child of its own, which is orphaned
+		// only when its parent is killed.
+		{"escaped parent", `setsid sh -c 'sleep 1000 & echo $! >"$0"; wait' "$0" &
+			while [ ! -s "$0" ]; do sleep 0.01; done; echo started`},
+		// Out of the group and holding no output.
+		{"quiet", `setsid sh -c 'echo $$ >"$0"; exec sleep 1000' "$0" >/dev/null 2>&1 &
+			while [ ! -s "$0" ]; do sleep 0.01; done; echo started`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "pid")
+			var out bytes.Buffer
+			start := time.Now()
+			code, err := Run(context.Background(), Cmd{
+				Argv:    []string{"sh", "-c", tc.script, pidFile},
+				Stdout:  &out,
+				Timeout: time.Minute,
+			})
+			elapsed := time.Since(start)
+			pid := readPid(t, pidFile)
+			defer syscall.Kill(pid, syscall.SIGKILL)
+			if err != nil || code != 0 {
+				t.Fatalf("Run: %d, %v", code, err)
+			}
+			if !gone(pid) {
+				t.Errorf("process %d, which left the group, outlived Run", pid)
+			}
+			if elapsed > time.Second {
+				t.Errorf("Run took %v", elapsed)
+			}
+			if out.String() != "started\n" {
+				t.Errorf("output %q", out.String())
+			}
+		})
+	}
+}
+
+// A command killed at its timeout takes its escaped processes along.
+func TestRunTimeoutKillsEscaped(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
-	var out bytes.Buffer
-	start := time.Now()
-	code, err := Run(context.Background(), Cmd{
-		Argv: []string{"sh", "-c", `setsid sh -c 'echo $$ >"$0"; exec sleep 20' "$0" &
-			while [ ! -s "$0" ]; do sleep 0.01; done; echo started`, pidFile},
-		Stdout: &out,
+	_, err := Run(context.Background(), Cmd{
+		Argv:    []string{"sh", "-c", `setsid sh -c 'echo $$ >"$0"; exec sleep 1000' "$0" & sleep 1000`, pidFile},
+		Timeout: 500 * time.Millisecond,
 	})
-	elapsed := time.Since(start)
 	pid := readPid(t, pidFile)
 	defer syscall.Kill(pid, syscall.SIGKILL)
-	if err != nil || code != 0 {
-		t.Fatalf("Run: %d, %v", code, err)
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Run: %v, want ErrTimeout", err)
 	}
-	if elapsed > 10*time.Second {
-		t.Errorf("Run waited %v for a process outside its group", elapsed)
+	if !gone(pid) {
+		t.Errorf("process %d, which left the group, outlived Run", pid)
 	}
-	if !strings.Contains(out.String(), "started") {
-		t.Errorf("output %q lost", out.String())
+}
+
+// The end of one command kills nothing of another command still running,
+// nor an orphan kcmin did not start through Run.
+func TestRunKillsOnlyItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	otherPid, strayPid := filepath.Join(dir, "other"), filepath.Join(dir, "stray")
+	release := filepath.Join(dir, "release")
+	otherDone := make(chan error, 1)
+	go func() {
+		// Its escaped process must live until this command ends.
+		_, err := Run(context.Background(), Cmd{
+			Argv: []string{"sh", "-c", `(setsid sh -c 'echo $$ >"$0"; exec sleep 1000' "$0" &)
+				while [ ! -e "$1" ]; do sleep 0.01; done`, otherPid, release},
+			Timeout: time.Minute,
+		})
+		otherDone <- err
+	}()
+	other := readPid(t, otherPid)
+	defer syscall.Kill(other, syscall.SIGKILL)
+
+	stray := exec.Command("sh", "-c", `(setsid sh -c 'echo $$ >"$0"; exec sleep 1000' "$0" &)`, strayPid)
+	if err := stray.Run(); err != nil {
+		t.Fatal(err)
+	}
+	strayP := readPid(t, strayPid)
+	defer syscall.Kill(strayP, syscall.SIGKILL)
+
+	if _, err := Run(context.Background(), Cmd{Argv: []string{"true"}}); err != nil {
+		t.Fatal(err)
+	}
+	if gone(other) {
+		t.Error("a command's end killed another command's process")
+	}
+	if gone(strayP) {
+		t.Error("a command's end killed an orphan that was not its own")
+	}
+	os.WriteFile(release, nil, 0o644)
+	if err := <-otherDone; err != nil {
+		t.Fatal(err)
+	}
+	if !gone(other) {
+		t.Errorf("process %d outlived its command", other)
 	}
 }
 
@@ -186,14 +273,20 @@ func readPid(t *testing.T, path string) int {
 func assertGone(t *testing.T, pid int) {
 	t.Helper()
 	for i := 0; i < 100; i++ {
-		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
-			return
-		}
-		if _, rest, ok := strings.Cut(string(stat), ") "); ok && strings.HasPrefix(rest, "Z") {
+		if gone(pid) {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Errorf("process %d still runs", pid)
+}
+
+// gone reports whether pid is dead, or a zombie.
+func gone(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	_, rest, ok := strings.Cut(string(stat), ") ")
+	return ok && strings.HasPrefix(rest, "Z")
 }

@@ -58,8 +58,8 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 		log = io.Discard
 	}
 	r := &runner{spec: s, wd: wd, log: log, opts: Options{Progress: opts.Progress, replayOnly: true}}
-	if n := reapLeftovers(wd.BuildDir(0)); n > 0 {
-		fmt.Fprintf(log, "stopped %d make processes that an earlier kcmin left running in %s\n", n, wd.BuildDir(0))
+	if n := wd.reapLeftovers(); n > 0 {
+		fmt.Fprintf(log, "stopped %d make processes that an earlier kcmin left running in %s\n", n, wd.Path("build"))
 	}
 	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.BuildVars(), Jobs: s.Kernel.Jobs,
 		Timeout: s.Kernel.BuildTimeout, ConfigTimeout: s.Kernel.ConfigTimeout}

@@ -28,7 +28,8 @@ func (r *runner) finish(final Final, res minimize.Result) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.status.Phase = "done"
+	r.status.Phase, r.status.EstimatedLeft = "done", 0
+	r.finished = true
 	r.notify()
 	sum := &Summary{Workdir: r.wd.Dir, ResultDir: dir, Report: string(text), Result: out,
 		Verified: final.Verified, OneMinimal: final.OneMinimal}

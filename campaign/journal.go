@@ -3,8 +3,11 @@ package campaign
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -55,7 +58,8 @@ type Journal struct {
 
 // OpenJournal opens (creating) a journal and reads its records. A last
 // line cut short by a crash is dropped and cut from the file, so the next
-// record starts on a line of its own; any other bad line is an error.
+// record starts on a line of its own; any other bad line is a
+// *CorruptJournalError.
 func OpenJournal(path string) (*Journal, []Record, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -72,8 +76,29 @@ func OpenJournal(path string) (*Journal, []Record, error) {
 	return &Journal{f: f, path: path}, recs, nil
 }
 
+// openJournal is OpenJournal for a run, which, when setAside is on, gets
+// past a corrupt line: the good lines before it stay, and it and the
+// lines after it move to a file of their own, where a person can look at
+// them. Their tests run again; a journal line is only ever a finished
+// test, so nothing false is kept and nothing is lost but time.
+func openJournal(path string, setAside bool, log io.Writer) (*Journal, []Record, error) {
+	j, recs, err := OpenJournal(path)
+	var bad *CorruptJournalError
+	if !setAside || !errors.As(err, &bad) {
+		return j, recs, err
+	}
+	moved, err := bad.setAside()
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(log, "%s:%d: bad journal line: %v; kept the %d records before it, moved it and the %d lines after it to %s: those tests run again\n",
+		bad.Path, bad.Line, bad.Err, bad.Good, bad.Lines-1, moved)
+	return OpenJournal(path)
+}
+
 // ReadJournal reads a journal without changing it; a missing journal has
-// no records.
+// no records. With a *CorruptJournalError it also returns the records
+// before the bad line.
 func ReadJournal(path string) ([]Record, error) {
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
@@ -87,7 +112,75 @@ func ReadJournal(path string) ([]Record, error) {
 	return recs, err
 }
 
-// readJournal returns the records and the length of the good prefix.
+// CorruptJournalError is a journal line, not the last, that holds no
+// record: a torn append can only be the last line, so this is damage
+// (a disk, an editor), and kcmin does not guess what the line said.
+type CorruptJournalError struct {
+	Path  string
+	Line  int   // the bad line, from 1
+	Good  int   // the records before it
+	Lines int   // the lines from it to the end
+	Err   error // why it is no record
+	size  int64 // the bytes before it
+}
+
+func (e *CorruptJournalError) Error() string {
+	return fmt.Sprintf("%s:%d: bad journal line: %v; the %d records before it are good: kcmin run keeps them, moves this line and the %d after it to %s.corrupt-N and runs their tests again",
+		e.Path, e.Line, e.Err, e.Good, e.Lines-1, e.Path)
+}
+
+func (e *CorruptJournalError) Unwrap() error { return e.Err }
+
+// setAside moves the lines from the bad one on to PATH.corrupt-N, the
+// first N not taken, and cuts them from the journal. The copy is on disk,
+// under its name, before the journal loses them.
+func (e *CorruptJournalError) setAside() (string, error) {
+	data, err := os.ReadFile(e.Path)
+	if err != nil {
+		return "", fmt.Errorf("set the journal's bad lines aside: %w", err)
+	}
+	if int64(len(data)) < e.size {
+		return "", fmt.Errorf("set the journal's bad lines aside: %s changed while kcmin read it", e.Path)
+	}
+	var f *os.File
+	for n := 1; f == nil; n++ {
+		f, err = os.OpenFile(fmt.Sprintf("%s.corrupt-%d", e.Path, n), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil && !errors.Is(err, os.ErrExist) {
+			return "", fmt.Errorf("set the journal's bad lines aside: %w", err)
+		}
+	}
+	name := f.Name()
+	_, err = f.Write(data[e.size:])
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(e.Path))
+	}
+	if err == nil {
+		err = os.Truncate(e.Path, e.size)
+	}
+	if err != nil {
+		return "", fmt.Errorf("set the journal's bad lines aside in %s: %w", name, err)
+	}
+	return name, nil
+}
+
+// syncDir makes a new name in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// readJournal returns the records and the length of the good prefix; on
+// a *CorruptJournalError, the records before the bad line.
 func readJournal(f *os.File, path string) ([]Record, int64, error) {
 	data, err := os.ReadFile(f.Name())
 	if err != nil {
@@ -108,7 +201,11 @@ func readJournal(f *os.File, path string) ([]Record, int64, error) {
 			// The crash came in the middle of the last append.
 			return recs, good, nil
 		default:
-			return nil, 0, fmt.Errorf("%s:%d: bad journal line: %v", path, lineno, err)
+			lines := bytes.Count(data, []byte("\n"))
+			if !bytes.HasSuffix(data, []byte("\n")) {
+				lines++
+			}
+			return recs, good, inputError(&CorruptJournalError{Path: path, Line: lineno, Good: len(recs), Lines: lines, Err: err, size: good})
 		}
 		recs = append(recs, r)
 		good += int64(len(line)) + 1

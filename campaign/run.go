@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -52,9 +54,15 @@ type Status struct {
 	Culprits   int
 	// EstimatedLeft is the search's estimate of the tests still to come.
 	EstimatedLeft int
+	// TimeLeft is EstimatedLeft times the median time of a test so far;
+	// 0 when there is no estimate or no test yet.
+	TimeLeft time.Duration
 	// Phase is what runs now: "building test 12"; Since is when it began.
 	Phase string
 	Since time.Time
+	// Searching is set once the search runs: the bad and the base config
+	// are judged, and Undecided, Culprits and EstimatedLeft are its word.
+	Searching bool
 }
 
 // Summary is what a finished run found.
@@ -95,6 +103,7 @@ type runner struct {
 	distrust bool
 	hits     int
 	status   Status
+	finished bool     // the result is written
 	versions []string // the kernel's, the toolchain's and QEMU's, for the report
 }
 
@@ -133,8 +142,8 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 	if r.log == nil {
 		r.log = io.Discard
 	}
-	if n := reapLeftovers(wd.BuildDir(0)); n > 0 {
-		fmt.Fprintf(r.log, "stopped %d make processes that an earlier kcmin left running in %s\n", n, wd.BuildDir(0))
+	if n := wd.reapLeftovers(); n > 0 {
+		fmt.Fprintf(r.log, "stopped %d make processes that an earlier kcmin left running in %s\n", n, wd.Path("build"))
 	}
 	r.make = &build.Make{Source: s.Kernel.Source, Arch: s.Kernel.Arch, Vars: s.Kernel.BuildVars(), Jobs: s.Kernel.Jobs,
 		Timeout: s.Kernel.BuildTimeout, ConfigTimeout: s.Kernel.ConfigTimeout}
@@ -147,7 +156,7 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 			return nil, err
 		}
 	}
-	journal, recs, err := OpenJournal(wd.Path(journalFile))
+	journal, recs, err := openJournal(wd.Path(journalFile), !opts.replayOnly, r.log)
 	if err != nil {
 		return nil, err
 	}
@@ -542,6 +551,7 @@ func (r *runner) stop(ctx context.Context, err error) error {
 
 func (r *runner) progress(p minimize.Progress) {
 	r.status.Undecided, r.status.Culprits, r.status.EstimatedLeft = p.Undecided, len(p.Culprits), p.EstimatedLeft
+	r.status.Searching = true
 	r.notify()
 }
 
@@ -553,11 +563,12 @@ func (r *runner) phase(what string) {
 func (r *runner) notify() {
 	r.status.CacheHits = r.hits
 	r.status.Tests = r.judged()
+	r.status.TimeLeft = time.Duration(r.status.EstimatedLeft) * medianTestTime(slices.Collect(maps.Values(r.bySubset)))
 	if r.opts.Progress != nil {
 		r.opts.Progress(r.status)
 	}
 	if !r.opts.replayOnly {
-		data, err := json.Marshal(progressRecord{Status: r.status, Time: time.Now().UTC()})
+		data, err := json.Marshal(progressRecord{Status: r.status, Time: time.Now().UTC(), Done: r.finished})
 		if err == nil {
 			_ = writeFileAtomic(r.wd.Path(progressFile), data)
 		}
@@ -568,7 +579,27 @@ func (r *runner) notify() {
 type progressRecord struct {
 	Status
 	Time time.Time
+	// Done is set once the result is written.
 	Done bool
+}
+
+// medianTestTime is the median time a test took to resolve, build and
+// judge, over the journal's records; answers from the cache cost nothing
+// and are not tests. The median, not the mean: one cold first build of
+// the bad config would skew a mean for the whole campaign.
+func medianTestTime(recs []Record) time.Duration {
+	var ms []int64
+	for _, rec := range recs {
+		if !rec.Hit {
+			ms = append(ms, rec.ResolveMS+rec.BuildMS+rec.JudgeMS)
+		}
+	}
+	if len(ms) == 0 {
+		return 0
+	}
+	slices.Sort(ms)
+	mid := (ms[(len(ms)-1)/2] + ms[len(ms)/2]) / 2
+	return time.Duration(mid) * time.Millisecond
 }
 
 func (r *runner) judged() int {

@@ -3,10 +3,12 @@ package campaign
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,20 +48,23 @@ func Report(ctx context.Context, dir string, opts Options) (*Summary, error) {
 
 // WriteStatus prints what a workdir's campaign has done and what is left.
 // It reads the workdir without locking it, so it works while a campaign
-// runs there.
+// runs there. The journal is the ground truth, as for kcmin report: a
+// result/ that the journal does not back is no result, and a corrupt
+// journal line is named, with what the lines before it say.
 func WriteStatus(w io.Writer, dir string) error {
 	s, err := LoadWorkdir(dir)
 	if err != nil {
 		return err
 	}
 	recs, err := ReadJournal(filepath.Join(s.Workdir, journalFile))
-	if err != nil {
+	var corrupt *CorruptJournalError
+	if err != nil && !errors.As(err, &corrupt) {
 		return err
 	}
 	var cands Candidates
 	if data, err := os.ReadFile(filepath.Join(s.Workdir, candidatesFile)); err == nil {
 		if err := json.Unmarshal(data, &cands); err != nil {
-			return fmt.Errorf("read %s: %w", candidatesFile, err)
+			return fmt.Errorf("read %s: %w", filepath.Join(s.Workdir, candidatesFile), err)
 		}
 	}
 	var prog progressRecord
@@ -67,41 +72,6 @@ func WriteStatus(w io.Writer, dir string) error {
 	if data, err := os.ReadFile(filepath.Join(s.Workdir, progressFile)); err == nil && json.Unmarshal(data, &prog) == nil {
 		haveProgress = true
 	}
-
-	fmt.Fprintf(w, "campaign  %s\n", s.Workdir)
-	base := strings.Join(s.Config.BaseTargets, " ")
-	if s.Config.BaseFile != "" {
-		base = s.Config.BaseFile
-	}
-	fmt.Fprintf(w, "kernel    %s (ARCH=%s %s)\n", s.Kernel.Source, s.Kernel.Arch, strings.Join(s.Kernel.BuildVars(), " "))
-	fmt.Fprintf(w, "base      %s\n", base)
-	pid := LockedBy(s.Workdir)
-	state := "stopped; kcmin run resumes it"
-	if pid != 0 {
-		state = fmt.Sprintf("running (pid %d)", pid)
-	}
-	var res *report.Result
-	if data, err := os.ReadFile(filepath.Join(s.Workdir, resultDir, "result.json")); err == nil {
-		var r report.Result
-		if json.Unmarshal(data, &r) == nil {
-			res = &r
-			if pid == 0 {
-				state = "finished"
-				if !r.Verified {
-					state = "finished, NOT verified"
-				}
-			}
-		}
-	}
-	if len(recs) == 0 && len(cands.List) == 0 && pid == 0 {
-		state = "not started"
-	}
-	for _, r := range recs {
-		if (r.Role == "bad" && r.Outcome != "reproduces") || (r.Role == "base" && r.Outcome != "gone") {
-			state = fmt.Sprintf("stopped at test %d: the %s config %s (%s)", r.Test, r.Role, r.Outcome, r.Reason)
-		}
-	}
-	fmt.Fprintf(w, "state     %s\n", state)
 
 	var tests, builds, unresolved, hits int
 	var ms int64
@@ -125,6 +95,60 @@ func WriteStatus(w io.Writer, dir string) error {
 			last = t
 		}
 	}
+
+	fmt.Fprintf(w, "campaign  %s\n", s.Workdir)
+	base := strings.Join(s.Config.BaseTargets, " ")
+	if s.Config.BaseFile != "" {
+		base = s.Config.BaseFile
+	}
+	fmt.Fprintf(w, "kernel    %s (ARCH=%s %s)\n", s.Kernel.Source, s.Kernel.Arch, strings.Join(s.Kernel.BuildVars(), " "))
+	fmt.Fprintf(w, "base      %s\n", base)
+	pid := LockedBy(s.Workdir)
+	state := "stopped; kcmin run resumes it"
+	if pid != 0 {
+		state = fmt.Sprintf("running (pid %d)", pid)
+	}
+	// A result counts when the journal backs it: the same tests, as
+	// kcmin report would find replaying it.
+	var res *report.Result
+	stale := ""
+	if data, err := os.ReadFile(filepath.Join(s.Workdir, resultDir, "result.json")); err == nil {
+		var r report.Result
+		switch {
+		case json.Unmarshal(data, &r) != nil:
+		case r.Tests != tests || corrupt != nil:
+			stale = fmt.Sprintf("%s is not backed by the journal (it counts %d tests, the journal %d); it is no result",
+				filepath.Join(s.Workdir, resultDir), r.Tests, tests)
+		default:
+			res = &r
+			if pid == 0 {
+				state = "finished"
+				if !r.Verified {
+					state = "finished, NOT verified"
+				}
+			}
+		}
+	}
+	if len(recs) == 0 && len(cands.List) == 0 && pid == 0 {
+		state = "not started"
+	}
+	for _, r := range recs {
+		if (r.Role == "bad" && r.Outcome != "reproduces") || (r.Role == "base" && r.Outcome != "gone") {
+			state = fmt.Sprintf("stopped at test %d: the %s config %s (%s)", r.Test, r.Role, r.Outcome, r.Reason)
+		}
+	}
+	fmt.Fprintf(w, "state     %s\n", state)
+	if corrupt != nil {
+		fmt.Fprintf(w, "journal   %v\n", corrupt)
+	}
+	if pid == 0 {
+		wd := &Workdir{Dir: s.Workdir}
+		if left := wd.leftovers(); len(left) > 0 {
+			fmt.Fprintf(w, "leftover  %d make processes of a kcmin that did not stop them still run in %s (pids %s); kcmin run stops them\n",
+				len(left), wd.Path("build"), joinInts(left))
+		}
+	}
+
 	fmt.Fprintf(w, "tests     %d judged, %d builds, %d unresolved, %d answered from the cache; %v spent\n",
 		tests, builds, unresolved, hits, (time.Duration(ms) * time.Millisecond).Round(time.Second))
 	if !last.IsZero() {
@@ -132,13 +156,26 @@ func WriteStatus(w io.Writer, dir string) error {
 	}
 	if len(cands.List) > 0 {
 		line := fmt.Sprintf("search    %d candidates", len(cands.List))
-		if haveProgress && res == nil {
-			line += fmt.Sprintf(", %d undecided, %d culprits found, about %d tests left", prog.Undecided, prog.Culprits, prog.EstimatedLeft)
-			if prog.Phase != "" && pid != 0 {
-				line += fmt.Sprintf("; now %s (%v)", prog.Phase, time.Since(prog.Since).Round(time.Second))
+		switch {
+		case res != nil:
+		case haveProgress && prog.Searching:
+			line += fmt.Sprintf(", %d undecided, %d culprits found", prog.Undecided, prog.Culprits)
+			if prog.EstimatedLeft > 0 {
+				line += fmt.Sprintf(", about %d tests left", prog.EstimatedLeft)
+				if prog.TimeLeft > 0 {
+					line += " (~" + shortDuration(prog.TimeLeft) + ")"
+				}
 			}
+		default:
+			line += "; the search begins once the bad and the base config are judged"
+		}
+		if haveProgress && res == nil && prog.Phase != "" && pid != 0 {
+			line += fmt.Sprintf("; now %s (%v)", prog.Phase, time.Since(prog.Since).Round(time.Second))
 		}
 		fmt.Fprintln(w, line)
+	}
+	if stale != "" {
+		fmt.Fprintf(w, "result    %s\n", stale)
 	}
 	if res != nil {
 		fmt.Fprintf(w, "result    %s: %d options, verified %v, 1-minimal %v\n", filepath.Join(s.Workdir, resultDir), len(res.Minimal), res.Verified, res.OneMinimal)
@@ -154,6 +191,15 @@ func WriteStatus(w io.Writer, dir string) error {
 		}
 	}
 	return nil
+}
+
+// joinInts is "1, 2, 3".
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
 }
 
 type best struct {

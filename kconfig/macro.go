@@ -17,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kcmin/kcmin/proctree"
 )
 
 // MacroCache remembers what the $(shell,...) macros printed, keyed by the
@@ -390,7 +392,8 @@ func (m *macros) shell(cmd string) string {
 }
 
 // runShell runs one command in its own process group, killed with its
-// children at the timeout or when ctx ends. A non-zero exit status is
+// children at the timeout or when ctx ends; what it leaves, in its group
+// or out of it, dies when it ends (proctree.Start). A non-zero exit status is
 // not an error: Kconfig only reads the output.
 func runShell(ctx context.Context, cmd, dir string, env map[string]string, stderr io.Writer) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, shellTimeout)
@@ -404,9 +407,9 @@ func runShell(ctx context.Context, cmd, dir string, env map[string]string, stder
 	var out bytes.Buffer
 	c.Stdout = &out
 	c.Stderr = stderr
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	c.WaitDelay = time.Second
-	if err := c.Start(); err != nil {
+	wait, err := proctree.Start(c)
+	if err != nil {
 		return nil, err
 	}
 	done := make(chan struct{})
@@ -417,7 +420,7 @@ func runShell(ctx context.Context, cmd, dir string, env map[string]string, stder
 		case <-done:
 		}
 	}()
-	err := c.Wait()
+	err = wait()
 	close(done)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()

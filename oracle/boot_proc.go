@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/kcmin/kcmin/proctree"
 )
 
 // proc is one QEMU process in its own process group. Its console and its
@@ -16,7 +18,8 @@ import (
 // so no path in the file system is involved and nothing can connect
 // before kcmin does. Its stdout and stderr go to a file, not a pipe: the
 // process counts as ended when it exits, whatever children it left
-// holding its output. Killing it kills the group.
+// holding its output. Killing it kills the group; what it left outside
+// the group dies when it exits (proctree.Start).
 type proc struct {
 	cmd    *exec.Cmd
 	output string        // the file with QEMU's own messages
@@ -61,12 +64,12 @@ func startProc(argv []string, extra []*os.File, output string) (*proc, error) {
 	p.cmd.Stdout = out
 	p.cmd.Stderr = out
 	p.cmd.ExtraFiles = extra
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.cmd.Start(); err != nil {
+	wait, err := proctree.Start(p.cmd)
+	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	go func() {
-		p.err = p.cmd.Wait()
+		p.err = wait()
 		close(p.done)
 	}()
 	return p, nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -235,6 +236,29 @@ func TestBootVerdicts(t *testing.T) {
 				t.Errorf("boot.log starts %.60q, want the console's first line %q", log, first)
 			}
 		})
+	}
+}
+
+// A QEMU that started a process out of its group (a helper, a daemon)
+// leaves nothing running after the check.
+func TestBootKillsEscaped(t *testing.T) {
+	b, a, kernel := fakeMachine(t, "@escape\n@sleep 0.2\nkcmin: init reached\n@hang\n", nil)
+	if _, err := b.Check(context.Background(), a, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	groupGone(t, kernel)
+	data, err := os.ReadFile(kernel + ".escaped")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL)
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if _, state, _ := strings.Cut(string(stat), ") "); err == nil && !strings.HasPrefix(state, "Z") {
+		t.Errorf("process %d, which left QEMU's group, outlived the check", pid)
 	}
 }
 

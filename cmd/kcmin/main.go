@@ -5,6 +5,7 @@
 //	kcmin status WORKDIR
 //	kcmin report WORKDIR
 //	kcmin check -c FILE [--config PATH | --base] [-w WORKDIR] [-q]
+//	kcmin --version
 //
 // Exit status: 0 a verified result (or, for check, the failure is there),
 // 1 no verified result (or the failure is not there), 2 bad input or setup.
@@ -18,8 +19,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kcmin/kcmin/campaign"
 )
@@ -33,6 +36,7 @@ Usage:
   kcmin status WORKDIR                             what is done, what is left
   kcmin report WORKDIR                             write WORKDIR/result again
   kcmin check -c FILE [--config PATH | --base]     judge one config once
+  kcmin --version                                  the version and revision
 
 Run "kcmin COMMAND -h" for a command's options and an example.
 Exit status: 0 found, 1 no verified result, 2 bad input or setup.
@@ -47,7 +51,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A closed terminal (SIGHUP) stops a campaign as Ctrl-C does: the
+	// builds are killed and the journal says what is finished.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	// The first Ctrl-C stops kcmin cleanly; a second one, should the
 	// cleanup hang, kills it.
@@ -65,6 +71,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "-version", "--version", "version":
+		info, _ := debug.ReadBuildInfo()
+		fmt.Fprintln(stdout, version(info))
+		return 0
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -80,7 +90,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errUsage):
 		return 2
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "kcmin: interrupted; finished tests are in the journal, and kcmin run resumes")
+		why := "interrupted"
+		// The cause names the signal; it also counts as Canceled, so
+		// only the plain Canceled, which names nothing, is left out.
+		if cause := context.Cause(ctx); cause != nil && cause != context.Canceled {
+			why += " (" + cause.Error() + ")"
+		}
+		fmt.Fprintf(stderr, "kcmin: %s; finished tests are in the journal, and kcmin run resumes\n", why)
 		return 1
 	}
 	if msg := err.Error(); strings.Contains(msg, "\n") {
@@ -89,6 +105,45 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kcmin: "+msg)
 	}
 	return campaign.ExitCode(err)
+}
+
+// version says which kcmin this is: the module's version ("(devel)" when
+// built from a checkout), then the revision and the day of its commit,
+// with "+dirty" when the tree had changes, as far as the build recorded
+// them.
+func version(info *debug.BuildInfo) string {
+	if info == nil {
+		return "kcmin (unknown)"
+	}
+	v := "kcmin " + info.Main.Version
+	if info.Main.Version == "" {
+		v = "kcmin (devel)"
+	}
+	var rev, day, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+			if len(rev) > 7 {
+				rev = rev[:7]
+			}
+		case "vcs.time":
+			if t, err := time.Parse(time.RFC3339, s.Value); err == nil {
+				day = t.UTC().Format("2006-01-02")
+			}
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev != "" {
+		v += " " + rev + dirty
+	}
+	if day != "" {
+		v += " " + day
+	}
+	return v
 }
 
 // errUsage is a command line that cannot run; the flag package has said
@@ -168,8 +223,9 @@ Example:
 func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("status", "WORKDIR", `Shows what a campaign has done and what is left: tests run, builds,
 cache hits, candidates still undecided, culprits found so far and the
-smallest config that reproduced, or the result once it is there. It
-works while the campaign runs.
+smallest config that reproduced, or the result once it is there; a
+corrupt journal line, and makes a killed kcmin left running. It works
+while the campaign runs.
 
 Example:
   kcmin status kcmin-work`, stderr)

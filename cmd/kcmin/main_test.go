@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"debug/buildinfo"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -299,31 +301,43 @@ func TestLockedWorkdir(t *testing.T) {
 	}
 }
 
-// TestInterruptExit sends SIGINT to a running campaign: it stops, says so,
-// exits 1, and the next run resumes.
+// TestInterruptExit stops a running campaign with SIGINT, SIGTERM and
+// SIGHUP (a closed terminal): it stops, says so and why, exits 1, and the
+// next run resumes.
 func TestInterruptExit(t *testing.T) {
-	file := miniCampaign(t)
-	work := t.TempDir()
-	cmd := exec.Command(kcminBin, "run", "-q", "-c", file, "-w", work)
-	cmd.Env = append(os.Environ(), "FAKE_BUILD_SECONDS=0.5")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(1500 * time.Millisecond)
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
-		t.Fatalf("after SIGINT: %v\n%s", err, stderr.String())
-	}
-	if makesIn(filepath.Join(work, "build", "w0")) != 0 {
-		t.Error("make still runs after the interrupt")
-	}
-	r := kcmin(t, nil, "run", "-c", file, "-w", work)
-	if r.code != 0 || !strings.Contains(r.stderr, "resuming: ") {
-		t.Errorf("resume: exit %d\n%s", r.code, r.stderr)
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		says string
+	}{
+		{syscall.SIGINT, "interrupted (interrupt signal received)"},
+		{syscall.SIGTERM, "interrupted (terminated signal received)"},
+		{syscall.SIGHUP, "interrupted (hangup signal received)"},
+	} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			file := miniCampaign(t)
+			work := t.TempDir()
+			cmd := exec.Command(kcminBin, "run", "-q", "-c", file, "-w", work)
+			cmd.Env = append(os.Environ(), "FAKE_BUILD_SECONDS=0.5")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1500 * time.Millisecond)
+			_ = cmd.Process.Signal(tc.sig)
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), tc.says) {
+				t.Fatalf("after %v: %v\n%s", tc.sig, err, stderr.String())
+			}
+			if makesIn(filepath.Join(work, "build", "w0")) != 0 {
+				t.Error("make still runs after the interrupt")
+			}
+			r := kcmin(t, nil, "run", "-c", file, "-w", work)
+			if r.code != 0 || !strings.Contains(r.stderr, "resuming: ") {
+				t.Errorf("resume: exit %d\n%s", r.code, r.stderr)
+			}
+		})
 	}
 }
 
@@ -394,5 +408,43 @@ func TestCheck(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(work, "journal.jsonl")); err == nil {
 		t.Error("check wrote a journal")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		info *debug.BuildInfo
+		want string
+	}{
+		{"no build info", nil, "kcmin (unknown)"},
+		{"a checkout without VCS", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "kcmin (devel)"},
+		{"a checkout", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+			{Key: "vcs", Value: "git"},
+			{Key: "vcs.revision", Value: "1a2b3c4d5e6f77889900aabbccddeeff00112233"},
+			{Key: "vcs.time", Value: "2026-12-01T23:30:00Z"},
+			{Key: "vcs.modified", Value: "false"},
+		}}, "kcmin (devel) 1a2b3c4 2026-12-01"},
+		{"changed files", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "1a2b3c4d5e6f"},
+			{Key: "vcs.modified", Value: "true"},
+		}}, "kcmin (devel) 1a2b3c4+dirty"},
+		{"a release", &debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}}, "kcmin v1.2.0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := version(tc.info); got != tc.want {
+				t.Errorf("version = %q, want %q", got, tc.want)
+			}
+		})
+	}
+
+	// The command prints what its own build recorded.
+	info, err := buildinfo.ReadFile(kcminBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := kcmin(t, nil, "--version")
+	if r.code != 0 || r.stdout != version(info)+"\n" {
+		t.Errorf("kcmin --version: exit %d, %q; its build info says %q", r.code, r.stdout, version(info))
 	}
 }
