@@ -18,7 +18,7 @@ const maxFailureLines = 20
 
 // finish writes the report of a search that ended.
 func (r *runner) finish(final Final, res minimize.Result) (*Summary, error) {
-	in := r.reportInput(final)
+	in := r.reportInput(final, res)
 	dir := r.wd.Path(resultDir)
 	out, err := report.Write(dir, in)
 	if err != nil {
@@ -41,7 +41,7 @@ func (r *runner) finish(final Final, res minimize.Result) (*Summary, error) {
 }
 
 // reportInput gathers what the report says.
-func (r *runner) reportInput(final Final) *report.Input {
+func (r *runner) reportInput(final Final, res minimize.Result) *report.Input {
 	s := r.spec
 	in := &report.Input{
 		Arch: s.Kernel.Arch, SrcArch: srcArch(s.Kernel.Arch), MakeVars: s.Kernel.MakeVars, Target: s.Kernel.Target,
@@ -76,6 +76,9 @@ func (r *runner) reportInput(final Final) *report.Input {
 		in.Details = bad.Notes
 	}
 	in.Stats = r.stats()
+	// The bad config's misses are flakes too: it reproduced.
+	in.Stats.Gone = res.Gone + final.Gone + in.Stats.BadGone
+	in.Stats.FalseGone = res.FalseGone + final.FalseGone + in.Stats.BadGone
 	in.Stats.Algorithm = s.Search.Algorithm
 	return in
 }
@@ -198,11 +201,8 @@ func (r *runner) failureLines() []string {
 	return lines
 }
 
+// badRecord is the run of the bad config whose failure the report
+// shows: the first that reproduced.
 func (r *runner) badRecord() (Record, bool) {
-	all := make([]int, len(r.cands.List))
-	for i := range all {
-		all[i] = i
-	}
-	rec, ok := r.bySubset[subsetKey(r.cands.Names(all), 0)]
-	return rec, ok && !rec.Hit
+	return r.badRec, r.badRec.Test != 0 && !r.badRec.Hit
 }

@@ -27,6 +27,9 @@ type Final struct {
 	Lines      []Line
 	Verified   bool // the base plus the lines reproduces
 	OneMinimal bool // every line decided: without any one of them, the failure goes or another line does not stick
+	// Gone counts the check's "gone" answers; FalseGone those that a
+	// later answer to the same question proved a flake.
+	Gone, FalseGone int
 }
 
 // checkLines is the final check made as a reader of the fragments would:
@@ -43,13 +46,14 @@ func (r *runner) checkLines(ctx context.Context, res minimize.Result, confirm in
 	}
 	r.role = roleLine
 	defer func() { r.role = "" }()
+	var gone, falseGone int
 	for {
-		lines, dropped, err := r.checkRound(ctx, opts, confirm)
+		lines, dropped, err := r.checkRound(ctx, opts, confirm, &gone, &falseGone)
 		if err != nil {
 			return Final{}, err
 		}
 		if dropped < 0 {
-			f := Final{Lines: lines, Verified: true, OneMinimal: true}
+			f := Final{Lines: lines, Verified: true, OneMinimal: true, Gone: gone, FalseGone: falseGone}
 			for _, l := range lines {
 				f.OneMinimal = f.OneMinimal && l.Decided
 			}
@@ -62,7 +66,7 @@ func (r *runner) checkLines(ctx context.Context, res minimize.Result, confirm in
 
 // checkRound removes each line once; it returns the index of the first
 // line whose removal reproduced, or -1 with every line's verdict.
-func (r *runner) checkRound(ctx context.Context, opts []Option, confirm int) ([]Line, int, error) {
+func (r *runner) checkRound(ctx context.Context, opts []Option, confirm int, gone, falseGone *int) ([]Line, int, error) {
 	lines := make([]Line, len(opts))
 	for i, o := range opts {
 		lines[i].Option = o
@@ -80,8 +84,11 @@ func (r *runner) checkRound(ctx context.Context, opts []Option, confirm int) ([]
 			}
 			switch {
 			case rec.Outcome == "reproduces":
+				// Every "gone" before this answer was a flake.
+				*falseGone += attempt
 				return nil, i, nil
 			case rec.Outcome == "gone":
+				*gone++
 				// Decided once every attempt said so.
 				lines[i].Decided = attempt == confirm
 			case len(rec.NotStuck) > 0:

@@ -93,6 +93,7 @@ type runner struct {
 	cands  Candidates
 	role   string   // of the test being asked: "bad", "base" or ""
 	badSig []string // the bad config's signature
+	badRec Record   // the first run of the bad config that reproduced
 
 	journal  *Journal
 	bySubset map[string]Record
@@ -475,43 +476,13 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	// flake rate; repeats only says how often to measure it.
 	problem.Flaky = r.spec.Search.Flaky
 
-	r.role = "bad"
-	out, err := r.test(ctx, all, 0)
+	rate, err := r.judgeBad(ctx, all)
 	if err != nil {
-		return nil, r.stop(ctx, err)
+		return nil, err
 	}
-	bad := r.bySubset[subsetKey(r.cands.Names(all), 0)]
-	if out != minimize.Reproduces {
-		return nil, fmt.Errorf("%w: the bad config does not reproduce the failure: %s (test %d, %s)",
-			ErrNoResult, bad.Reason, bad.Test, r.wd.TestDir(bad.Test))
-	}
-	r.badSig = bad.Signature
-	repeats := r.spec.Search.Repeats
-	if repeats == 0 && problem.Flaky {
-		// measure a declared flaky failure unless told how often
-		repeats = defaultRepeats
-	}
-	if problem.Flaky && repeats > 1 {
-		// Only judged runs count: an unresolved one says nothing.
-		gone, judged := 0, 1
-		for a := 1; a < repeats; a++ {
-			o, err := r.test(ctx, all, a)
-			if err != nil {
-				return nil, r.stop(ctx, err)
-			}
-			switch o {
-			case minimize.Gone:
-				gone++
-				judged++
-			case minimize.Reproduces:
-				judged++
-			}
-		}
-		problem.FlakeRate = min(float64(gone)/float64(judged), 0.9)
-		fmt.Fprintf(r.log, "the bad config reproduced %d of %d judged runs (%d unresolved)\n", judged-gone, judged, repeats-judged)
-	}
+	problem.FlakeRate = rate
 	r.role = "base"
-	out, err = r.test(ctx, nil, 0)
+	out, err := r.test(ctx, nil, 0)
 	if err != nil {
 		return nil, r.stop(ctx, err)
 	}
@@ -539,6 +510,74 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 		return nil, r.stop(ctx, err)
 	}
 	return r.finish(final, res)
+}
+
+// judgeBad runs the bad config: once, or repeats times when the failure
+// is flaky, which measures its flake rate. It reproduces if any run
+// does. When none does, kcmin stops; a later run asks again, as many
+// fresh times, instead of replaying the runs that missed it, since a stop
+// leaves nothing learned that a replay would need.
+func (r *runner) judgeBad(ctx context.Context, all []int) (rate float64, err error) {
+	runs := 1
+	if r.spec.Search.Flaky {
+		runs = r.spec.Search.Repeats
+		if runs == 0 {
+			// measure a declared flaky failure unless told how often
+			runs = defaultRepeats
+		}
+	}
+	r.role = "bad"
+	defer func() { r.role = "" }()
+	names := r.cands.Names(all)
+	var (
+		first        Record // the first run that reproduced
+		last         Record
+		fresh        int // runs asked in this process, not replayed
+		asked        int
+		gone, judged int
+	)
+	for a := 0; a < runs || (first.Test == 0 && fresh < runs); a++ {
+		asked++
+		if _, known := r.bySubset[subsetKey(names, a)]; !known {
+			fresh++
+		}
+		rec, err := r.ask(ctx, question{names: names, opts: r.cands.Options(all), attempt: a})
+		if err != nil {
+			return 0, r.stop(ctx, err)
+		}
+		last = rec
+		// Only judged runs count: an unresolved one says nothing.
+		switch rec.Outcome {
+		case "reproduces":
+			judged++
+			if first.Test == 0 {
+				first = rec
+			}
+		case "gone":
+			judged++
+			gone++
+		}
+	}
+	if first.Test == 0 {
+		what := "does not reproduce the failure"
+		if last.Outcome == "unresolved" {
+			what = "could not be judged: unresolved"
+		}
+		tried := ""
+		if asked > 1 {
+			tried = fmt.Sprintf(" in any of %d runs", asked)
+		}
+		return 0, fmt.Errorf("%w: the bad config %s%s: %s (test %d, %s)",
+			ErrNoResult, what, tried, last.Reason, last.Test, r.wd.TestDir(last.Test))
+	}
+	r.badSig, r.badRec = first.Signature, first
+	if runs > 1 {
+		fmt.Fprintf(r.log, "the bad config reproduced %d of %d judged runs (%d unresolved)\n", judged-gone, judged, asked-judged)
+	}
+	if judged == 0 {
+		return 0, nil
+	}
+	return min(float64(gone)/float64(judged), 0.9), nil
 }
 
 // stop explains why a search stopped before its end.

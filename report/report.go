@@ -67,7 +67,12 @@ type Stats struct {
 	// BadRuns counts the judgements of the bad config (more than one
 	// when a flaky failure is measured); BadGone those that missed it.
 	BadRuns, BadGone int
-	Elapsed          time.Duration // wall time of the tests, over all runs
+	// Gone counts the oracle's "gone" answers over the whole campaign;
+	// FalseGone those that were seen to be wrong: a miss of the bad
+	// config, or a "gone" that a "reproduces" of the same or a smaller
+	// set of options contradicted.
+	Gone, FalseGone int
+	Elapsed         time.Duration // wall time of the tests, over all runs
 }
 
 // FlakeRate is the share of the bad config's runs that missed the
@@ -138,6 +143,9 @@ type Result struct {
 	// FlakeRate is the measured share of the bad config's runs that
 	// missed the failure; absent when it ran once.
 	FlakeRate *float64 `json:"flake_rate,omitempty"`
+	// FalseGone counts the "gone" answers seen to be wrong, of Gone.
+	FalseGone int `json:"false_gone"`
+	Gone      int `json:"gone"`
 	// NeededFor maps a line of the result to the lines that do not take
 	// their values without it.
 	NeededFor map[string][]string `json:"needed_for,omitempty"`
@@ -399,6 +407,8 @@ func Make(in *Input) (Layout, Result) {
 		Seconds:       in.Elapsed.Round(time.Second).Seconds(),
 		Disagreements: in.Disagreements,
 		Versions:      in.Versions,
+		FalseGone:     in.FalseGone,
+		Gone:          in.Gone,
 	}
 	if rate := in.FlakeRate(); rate >= 0 {
 		r.FlakeRate = &rate

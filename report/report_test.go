@@ -33,14 +33,15 @@ func cases() map[string]*Input {
 			Culprits: []Option{
 				{Name: "AMD_MEM_ENCRYPT", Line: "CONFIG_AMD_MEM_ENCRYPT=y", DefinedIn: "arch/x86/Kconfig"},
 				{Name: "FORTIFY_SOURCE", Line: "CONFIG_FORTIFY_SOURCE=y", DefinedIn: "security/Kconfig.hardening"},
-				{Name: "LLVM_COV_KERNEL", Line: "CONFIG_LLVM_COV_KERNEL=y", DefinedIn: "kernel/llvm-cov/Kconfig"},
+				{Name: "LLVM_COV_KERNEL", Line: "CONFIG_LLVM_COV_KERNEL=y", DefinedIn: "kernel/llvm-cov/Kconfig", NeededFor: []string{"LLVM_COV_PROFILE_ALL"}},
 				{Name: "LLVM_COV_PROFILE_ALL", Line: "CONFIG_LLVM_COV_PROFILE_ALL=y", DefinedIn: "kernel/llvm-cov/Kconfig", DependsOn: []string{"LLVM_COV_KERNEL"}},
 			},
 			Failure:    seedFailure,
 			Signature:  []string{"__sev_es_nmi_complete: call to kasan_check_write() leaves .noinstr.text section", "do_syscall_64: call to lockdep_hardirqs_off() leaves .noinstr.text section"},
 			Verified:   true,
 			OneMinimal: true,
-			Stats:      Stats{Candidates: 312, Algorithm: "bisect", Tests: 23, Builds: 21, CacheHits: 3, Unresolved: 1, Elapsed: 4*time.Minute + 12*time.Second},
+			Stats: Stats{Candidates: 312, Algorithm: "bisect", Tests: 23, Builds: 21, CacheHits: 3, Unresolved: 1, Elapsed: 4*time.Minute + 12*time.Second,
+				BadRuns: 3, BadGone: 1, Gone: 14, FalseGone: 2},
 		},
 		"tiny": {
 			Arch: "x86_64", SrcArch: "x86", MakeVars: []string{"LLVM=-19", "KCFLAGS=-Wno-error -g"}, Target: "bzImage",

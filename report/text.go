@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -52,6 +53,9 @@ func Text(in *Input, l Layout) string {
 	}
 
 	switch {
+	case in.Verified && in.OneMinimal && slices.ContainsFunc(in.Culprits, func(o Option) bool { return len(o.NeededFor) > 0 }):
+		para(fmt.Sprintf("Verified: the base with these %s reproduces the failure, and without any one of them it is gone or another of them does not take its value (1-minimal).",
+			plural(n, "option")))
 	case in.Verified && in.OneMinimal:
 		para(fmt.Sprintf("Verified: the base with these %s reproduces the failure, and without any one of them it is gone (1-minimal).",
 			plural(n, "option")))
@@ -111,6 +115,9 @@ func statsLine(in *Input) string {
 	s += "."
 	if rate := in.FlakeRate(); rate >= 0 {
 		s += fmt.Sprintf(" The bad config showed the failure in %d of %d runs (flake rate %.0f%%).", in.BadRuns-in.BadGone, in.BadRuns, 100*rate)
+	}
+	if in.FalseGone > 0 {
+		s += fmt.Sprintf(" Of the oracle's %d \"gone\" answers, %d were seen to be false (a flaky failure): each culprit's removal was confirmed by repeating it.", in.Gone, in.FalseGone)
 	}
 	if in.Disagreements > 0 {
 		s += fmt.Sprintf(" Its own Kconfig resolver disagreed with make olddefconfig on %s; make's answer was used.", plural(in.Disagreements, "config"))
