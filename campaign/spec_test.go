@@ -131,9 +131,10 @@ func TestLoadVariants(t *testing.T) {
 				if !s.Kernel.Ccache || got != "LLVM=-19|CC=ccache clang-19" || strings.Join(s.Kernel.MakeVars, "|") != "LLVM=-19" {
 					return fmt.Sprintf("ccache %v, build vars %q, make vars %q", s.Kernel.Ccache, got, s.Kernel.MakeVars)
 				}
+				// ccache changes how fast a build is, not its answer.
 				c, err := s.Canonical()
-				if err != nil || !strings.Contains(string(c), "\nccache = true\n") {
-					return fmt.Sprintf("canonical form lacks ccache: %v\n%s", err, c)
+				if err != nil || strings.Contains(string(c), "ccache") {
+					return fmt.Sprintf("ccache is part of the campaign's identity: %v\n%s", err, c)
 				}
 				return ""
 			}},
