@@ -591,6 +591,8 @@ func (l *loader) spec(r *rawFile) *Spec {
 	switch {
 	case !l.defined("kernel.source"):
 		l.errorf("kernel.source", "missing: the kernel tree to build, e.g. source = \"/src/linux\"")
+	case k.Source == "" && l.md.Type("kernel", "source") == "String":
+		l.errorf("kernel.source", "empty: the kernel tree to build, e.g. source = \"/src/linux\"")
 	case k.Source != "":
 		l.checkSource(k.Source)
 	}

@@ -184,6 +184,7 @@ func TestLoadErrors(t *testing.T) {
 		{"missing source", strings.Replace(goodSpec, `source = "linux"`, `source = "nolinux"`, 1), []string{"minimize.toml:3: kernel.source: " + filepath.Join(dir, "nolinux") + ": no such file or directory"}},
 		{"source not a tree", strings.Replace(goodSpec, `source = "linux"`, `source = "linux/arch"`, 1), []string{"kernel.source: " + filepath.Join(dir, "linux/arch") + ": not a kernel tree (no Makefile)"}},
 		{"no source", strings.Replace(goodSpec, `source = "linux"`, ``, 1), []string{"minimize.toml: kernel.source: missing"}},
+		{"empty source", strings.Replace(goodSpec, `source = "linux"`, `source = ""`, 1), []string{"minimize.toml:3: kernel.source: empty"}},
 		{"bad pattern", strings.Replace(goodSpec, `log_patterns = [`, `log_patterns = ['objtool: (', `, 1), []string{`minimize.toml:9: oracle.log_patterns[0]: bad pattern "objtool: (": missing closing )`}},
 		{"bad duration", strings.Replace(goodSpec, "[kernel]", "[kernel]\nbuild_timeout = \"2 hours\"", 1), []string{`minimize.toml:3: kernel.build_timeout: bad duration "2 hours"`}},
 		{"negative duration", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand_timeout = \"-1m\"", 1), []string{`oracle.command_timeout: duration "-1m" must be positive`}},
