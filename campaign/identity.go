@@ -67,26 +67,26 @@ func gitIdentity(ctx context.Context, src string) ([]treeFact, error) {
 	}
 	// The file list says a file was touched; the diff says how, so that
 	// a second edit of an already changed file is a change too.
-	status, code, err := git(ctx, src, "--no-optional-locks", "status", "--porcelain")
+	status, code, err := git(ctx, src, "status", "--porcelain")
+	if err == nil && code != 0 {
+		err = fmt.Errorf("identify the kernel tree: git status --porcelain in %s: exit status %d", src, code)
+	}
 	if err != nil {
 		return nil, err
-	}
-	if code != 0 {
-		return nil, fmt.Errorf("identify the kernel tree: git status in %s: exit status %d", src, code)
 	}
 	changes := "none"
 	if len(status) > 0 {
 		h := sha256.New()
 		h.Write(status)
-		code, err := runGit(ctx, src, h, "--no-optional-locks", "diff", "--binary", "HEAD")
+		code, err := runGit(ctx, src, h, "diff", "--binary", "HEAD")
+		if err == nil && code != 0 {
+			err = fmt.Errorf("identify the kernel tree: git diff HEAD in %s: exit status %d", src, code)
+		}
 		if err != nil {
 			return nil, err
 		}
-		if code != 0 {
-			return nil, fmt.Errorf("identify the kernel tree: git diff in %s: exit status %d", src, code)
-		}
-		files := bytes.Count(status, []byte("\n"))
-		changes = fmt.Sprintf("sha256 %s (%d files)", hex.EncodeToString(h.Sum(nil)), files)
+		paths := bytes.Count(status, []byte("\n"))
+		changes = fmt.Sprintf("sha256 %s (%d paths)", hex.EncodeToString(h.Sum(nil)), paths)
 	}
 	return []treeFact{
 		{"git HEAD", strings.TrimSpace(string(head))},
@@ -101,11 +101,22 @@ func git(ctx context.Context, dir string, args ...string) ([]byte, int, error) {
 	return out.Bytes(), code, err
 }
 
+// runGit runs a git command in dir, its output to out. It takes no
+// optional lock (the index's): the user's own git commands in the tree
+// must not fail because kcmin looked at it.
 func runGit(ctx context.Context, dir string, out io.Writer, args ...string) (int, error) {
-	code, err := build.Run(ctx, build.Cmd{Argv: append([]string{"git", "-C", dir}, args...), Stdout: out,
+	var stderr bytes.Buffer
+	code, err := build.Run(ctx, build.Cmd{Argv: append([]string{"git", "-C", dir}, args...), Stdout: out, Stderr: &stderr,
 		Timeout: gitTimeout, Env: []string{"GIT_OPTIONAL_LOCKS=0", "LC_ALL=C"}})
+	what := "git " + strings.Join(args, " ")
 	if err != nil {
-		return code, fmt.Errorf("identify the kernel tree: git %s in %s: %w", args[len(args)-1], dir, err)
+		return code, fmt.Errorf("identify the kernel tree: %s in %s: %w", what, dir, err)
+	}
+	if code != 0 && code != 128 {
+		// 128 is git's "not a repository" or "no such revision", which
+		// the callers take as an answer.
+		return code, fmt.Errorf("identify the kernel tree: %s in %s: exit status %d: %s", what, dir, code,
+			strings.TrimSpace(stderr.String()))
 	}
 	return code, nil
 }
