@@ -296,17 +296,16 @@ func identityKeys(text string) map[string]string {
 
 // writeFileAtomic writes a file so that a reader sees the old or the new
 // content, never a part, and so that it is on disk when it returns: a
-// journal record that follows it (fsynced) never outlives it.
+// journal record that follows it (fsynced) never outlives it. One kcmin
+// holds the workdir, so the temporary name can be fixed, and a kill
+// leaves no more than one behind.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := f.Name()
 	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
 	if err == nil {
 		err = f.Sync()
 	}
