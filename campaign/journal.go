@@ -169,16 +169,6 @@ func (e *CorruptJournalError) setAside() (string, error) {
 	return name, nil
 }
 
-// syncDir makes a new name in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // readJournal returns the records and the length of the good prefix; on
 // a *CorruptJournalError, the records before the bad line.
 func readJournal(f *os.File, path string) ([]Record, int64, error) {

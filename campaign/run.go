@@ -36,6 +36,10 @@ type Options struct {
 	Log io.Writer
 	// Progress is called whenever the state changes; nil for none.
 	Progress func(Status)
+	// New starts the campaign afresh in a workdir that holds another
+	// one (its tree, config files or settings changed), moving the old
+	// one's journal, tests and result to WORKDIR/old/TIME/.
+	New bool
 	// Knowledge reads the kernel's Kconfig tree; nil parses it with the
 	// kconfig package.
 	Knowledge func(ctx context.Context, s *Spec, env map[string]string) (Knowledge, error)
@@ -135,13 +139,21 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 			r.close()
 		}
 	}()
-	if !opts.replayOnly {
-		if err := wd.Adopt(s); err != nil {
-			return nil, err
-		}
-	}
 	if r.log == nil {
 		r.log = io.Discard
+	}
+	if !opts.replayOnly {
+		tree, err := treeIdentity(ctx, s.Kernel.Source, s.Kernel.Arch)
+		if err != nil {
+			return nil, r.fault(ctx, inputError(err))
+		}
+		note, err := wd.Adopt(s, tree, opts.New)
+		if err != nil {
+			return nil, err
+		}
+		if note != "" {
+			fmt.Fprintln(r.log, note)
+		}
 	}
 	if n := wd.reapLeftovers(); n > 0 {
 		fmt.Fprintf(r.log, "stopped %d make processes that an earlier kcmin left running in %s\n", n, wd.Path("build"))

@@ -591,6 +591,8 @@ func (l *loader) spec(r *rawFile) *Spec {
 	switch {
 	case !l.defined("kernel.source"):
 		l.errorf("kernel.source", "missing: the kernel tree to build, e.g. source = \"/src/linux\"")
+	case k.Source == "" && l.md.Type("kernel", "source") == "String":
+		l.errorf("kernel.source", "empty: the kernel tree to build, e.g. source = \"/src/linux\"")
 	case k.Source != "":
 		l.checkSource(k.Source)
 	}
@@ -866,11 +868,25 @@ func regexpMsg(err error) string {
 	return err.Error()
 }
 
-// Canonical renders the campaign as a TOML file that loads back to the
-// same campaign: absolute paths, every default spelled out, and the
-// digests of the config files it names, so that a workdir can tell
-// whether it is asked to run the same campaign again.
-func (s *Spec) Canonical() ([]byte, error) {
+// runKeys say how a campaign runs, not what its tests answer: make's
+// jobs, the timeouts after which a build, a config or a command is
+// unresolved (never evidence), ccache. They are no part of a campaign's
+// identity, so that a campaign resumes on fewer CPUs or with a longer
+// timeout, which then applies to the tests still to run. (boot.timeout
+// is not one of them: it is where a boot becomes a hang.) Canonical
+// leaves them out; the campaign.toml of an earlier kcmin holds some, and
+// is compared without them.
+var runKeys = []string{"kernel.jobs", "kernel.build_timeout", "kernel.config_timeout", "kernel.ccache", "oracle.command_timeout"}
+
+// Canonical renders the campaign's identity as a TOML file that loads
+// back to the same campaign: absolute paths, every default spelled out
+// but the runKeys, and the digests of the config files it names, so
+// that a workdir can tell whether it is asked to run the same campaign
+// again.
+func (s *Spec) Canonical() ([]byte, error) { return s.canonical(nil) }
+
+// canonical is Canonical with the kernel tree's identity in its header.
+func (s *Spec) canonical(tree []treeFact) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString("# The campaign this workdir runs, as kcmin read it: paths are\n# absolute and defaults spelled out. Digests of its inputs:\n")
 	inputs := s.inputs()
@@ -881,20 +897,18 @@ func (s *Spec) Canonical() ([]byte, error) {
 		}
 		fmt.Fprintf(&b, "#   sha256 %s %s\n", sum, p)
 	}
+	if len(tree) > 0 {
+		b.WriteString("# The kernel tree:\n")
+	}
+	for _, f := range tree {
+		b.WriteString(treeLine(f) + "\n")
+	}
 	k := s.Kernel
 	b.WriteString("\n[kernel]\n")
 	kv(&b, "source", k.Source)
 	kv(&b, "arch", k.Arch)
 	kv(&b, "make_vars", k.MakeVars)
 	kv(&b, "target", k.Target)
-	kv(&b, "jobs", k.Jobs)
-	kv(&b, "build_timeout", k.BuildTimeout.String())
-	kv(&b, "config_timeout", k.ConfigTimeout.String())
-	if k.Ccache {
-		// Only when on, so that workdirs of campaigns written before
-		// the key existed still resume.
-		kv(&b, "ccache", k.Ccache)
-	}
 	c := s.Config
 	b.WriteString("\n[config]\n")
 	if c.BaseFile != "" {
@@ -918,7 +932,6 @@ func (s *Spec) Canonical() ([]byte, error) {
 	kv(&b, "log_patterns", pats)
 	kv(&b, "match", o.Match)
 	kv(&b, "command", o.Command)
-	kv(&b, "command_timeout", o.CommandTimeout.String())
 	if e := s.ELF; e != nil {
 		b.WriteString("\n[elf]\n")
 		kv(&b, "file", e.File)

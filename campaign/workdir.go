@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,55 +135,120 @@ func (w *Workdir) TestDir(n int) string {
 	return w.Path("tests", fmt.Sprintf("%04d", n))
 }
 
+// campaignFiles are what a workdir keeps of the campaign it runs, beside
+// the build dirs and caches, which any campaign on the tree can reuse.
+// The journal comes first: setAside moves it first.
+var campaignFiles = []string{journalFile, campaignFile, baseFile, badFile, candidatesFile, progressFile, setupLog, "tests", resultDir}
+
 // Adopt records the campaign a workdir runs, or checks that the workdir
-// already runs this very campaign. A workdir holding another campaign is
-// refused, naming the keys that differ.
-func (w *Workdir) Adopt(s *Spec) error {
-	want, err := s.Canonical()
+// already runs this very campaign: the same settings, config files and
+// kernel tree. A workdir is bound to its campaign once the journal holds
+// a test; until then another campaign replaces it (a run that failed
+// before its first test leaves nothing to keep). A bound workdir that
+// holds another campaign is refused, naming what differs; with replace,
+// the old campaign is moved to old/TIME/ and this one starts afresh.
+// The note says what happened to an old campaign, for the user.
+func (w *Workdir) Adopt(s *Spec, tree []treeFact, replace bool) (note string, err error) {
+	want, err := s.canonical(tree)
 	if err != nil {
-		return inputError(err)
+		return "", inputError(err)
 	}
 	path := w.Path(campaignFile)
 	have, err := os.ReadFile(path)
+	var diff []string
 	switch {
 	case os.IsNotExist(err):
-		return writeFileAtomic(path, want)
+		diff = []string{"the workdir has no " + campaignFile}
 	case err != nil:
-		return inputError(fmt.Errorf("read workdir's campaign: %w", err))
-	case bytes.Equal(have, want):
-		return nil
+		return "", inputError(fmt.Errorf("read workdir's campaign: %w", err))
+	default:
+		diff = diffLines(string(have), string(want))
 	}
-	return inputError(fmt.Errorf("workdir %s holds another campaign (%s); use another workdir (-w) or remove this one",
-		w.Dir, strings.Join(diffLines(string(have), string(want)), "; ")))
-}
-
-// diffLines names what differs between two canonical campaign files.
-func diffLines(have, want string) []string {
-	section := ""
-	keyed := func(text string) map[string]string {
-		m := map[string]string{}
-		section = ""
-		for _, line := range strings.Split(text, "\n") {
-			switch {
-			case strings.HasPrefix(line, "#   sha256 "):
-				f := strings.Fields(line)
-				if len(f) == 4 {
-					m["content of "+f[3]] = f[2]
-				}
-			case strings.HasPrefix(line, "["):
-				section = strings.Trim(line, "[]")
-			case strings.Contains(line, " = "):
-				k, v, _ := strings.Cut(line, " = ")
-				m[section+"."+k] = v
+	if len(diff) == 0 {
+		if bytes.Equal(have, want) {
+			return "", nil
+		}
+		// The same campaign, written by an earlier kcmin (with run keys,
+		// without the tree): from now on, the tree is checked too.
+		return "", writeFileAtomic(path, want)
+	}
+	recs, err := ReadJournal(w.Path(journalFile))
+	if err != nil {
+		return "", inputError(fmt.Errorf("workdir %s: %w", w.Dir, err))
+	}
+	switch {
+	case len(recs) == 0:
+		// What an earlier setup resolved belongs to the campaign it ran.
+		for _, name := range campaignFiles {
+			if name == campaignFile || name == setupLog {
+				continue
+			}
+			if err := os.RemoveAll(w.Path(name)); err != nil {
+				return "", fmt.Errorf("clear the workdir of a campaign that ran no test: %w", err)
 			}
 		}
-		return m
+		if have != nil {
+			note = "the workdir's campaign had finished no test; this one replaces it (" + strings.Join(diff, "; ") + ")"
+		}
+	case !replace:
+		return "", inputError(fmt.Errorf("workdir %s holds another campaign (%s); run with --new to start this one there (the old one is kept in %s), use another workdir (-w), or remove this one",
+			w.Dir, strings.Join(diff, "; "), w.Path("old")))
+	default:
+		old, err := w.setAside()
+		if err != nil {
+			return "", err
+		}
+		note = fmt.Sprintf("the workdir held another campaign (%s): its journal, tests and result are now in %s; starting this one afresh",
+			strings.Join(diff, "; "), old)
 	}
-	h, wnt := keyed(have), keyed(want)
+	return note, writeFileAtomic(path, want)
+}
+
+// setAside moves the workdir's campaign to old/TIME/ and returns that
+// folder. The journal goes first: should kcmin die on the way, what is
+// left is a campaign without tests, which the next run replaces.
+func (w *Workdir) setAside() (string, error) {
+	stamp := time.Now().UTC().Format("20060102-150405")
+	dir := w.Path("old", stamp)
+	for i := 2; ; i++ {
+		if _, err := os.Stat(dir); os.IsNotExist(err) {
+			break
+		}
+		dir = w.Path("old", fmt.Sprintf("%s-%d", stamp, i))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("set the old campaign aside: %w", err)
+	}
+	for _, name := range campaignFiles {
+		err := os.Rename(w.Path(name), filepath.Join(dir, name))
+		if err != nil && !os.IsNotExist(err) {
+			return "", fmt.Errorf("set the old campaign aside: %w", err)
+		}
+	}
+	if err := syncDir(w.Dir); err != nil {
+		return "", fmt.Errorf("set the old campaign aside: %w", err)
+	}
+	return dir, nil
+}
+
+// diffLines names what differs between the identities of two campaigns,
+// as their canonical files state them: nothing when they are the same
+// campaign. The run keys of an earlier kcmin's file do not count, nor,
+// when that file has none, the kernel tree: a workdir of an earlier
+// kcmin resumes.
+func diffLines(have, want string) []string {
+	h, wnt := identityKeys(have), identityKeys(want)
+	if !slices.ContainsFunc(sortedKeys(h), isTreeKey) {
+		for k := range wnt {
+			if isTreeKey(k) {
+				delete(wnt, k)
+			}
+		}
+	}
 	var out []string
 	for _, k := range sortedKeys(wnt) {
 		if h[k] != wnt[k] {
-			if h[k] == "" {
+			if _, ok := h[k]; !ok {
 				out = append(out, k+" is new")
 			} else {
 				out = append(out, fmt.Sprintf("%s was %s, now %s", k, h[k], wnt[k]))
@@ -194,21 +260,77 @@ func diffLines(have, want string) []string {
 			out = append(out, k+" is gone")
 		}
 	}
-	if len(out) == 0 {
-		out = append(out, "the files differ")
-	}
 	return out
 }
 
+func isTreeKey(k string) bool { return strings.HasPrefix(k, "tree ") }
+
+// identityKeys reads a canonical campaign file into its identity: each
+// key by section.key, each input's digest by "content of PATH", each
+// fact of the kernel tree by "tree NAME"; run keys left out.
+func identityKeys(text string) map[string]string {
+	m := map[string]string{}
+	section := ""
+	for _, line := range strings.Split(text, "\n") {
+		if name, value, ok := parseTreeLine(line); ok {
+			m["tree "+name] = value
+			continue
+		}
+		switch {
+		case strings.HasPrefix(line, "#   sha256 "):
+			f := strings.Fields(line)
+			if len(f) == 4 {
+				m["content of "+f[3]] = f[2]
+			}
+		case strings.HasPrefix(line, "["):
+			section = strings.Trim(line, "[]")
+		case strings.Contains(line, " = "):
+			k, v, _ := strings.Cut(line, " = ")
+			if key := section + "." + k; !slices.Contains(runKeys, key) {
+				m[key] = v
+			}
+		}
+	}
+	return m
+}
+
 // writeFileAtomic writes a file so that a reader sees the old or the new
-// content, never a part.
+// content, never a part, and so that it is on disk when it returns: a
+// journal record that follows it (fsynced) never outlives it. One kcmin
+// holds the workdir, so the temporary name can be fixed, and a kill
+// leaves no more than one behind.
 func writeFileAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(path))
+	}
+	if err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// syncDir makes a directory's entries (a rename, a new file) durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

@@ -1,7 +1,7 @@
 // Command kcmin finds the smallest Linux kernel config fragments that,
 // on top of a base config, still reproduce a failure. See README.md.
 //
-//	kcmin run [-c minimize.toml] [-w WORKDIR] [-q]
+//	kcmin run [-c minimize.toml] [-w WORKDIR] [-q] [--new]
 //	kcmin status WORKDIR
 //	kcmin report WORKDIR
 //	kcmin check -c FILE [--config PATH | --base] [-w WORKDIR] [-q]
@@ -32,7 +32,8 @@ config, still reproduce a failure (objtool warnings, a build error, a
 boot hang), by building and judging configs between base and bad.
 
 Usage:
-  kcmin run [-c minimize.toml] [-w WORKDIR] [-q]   run or resume a campaign
+  kcmin run [-c minimize.toml] [-w WORKDIR] [-q] [--new]
+                                                   run or resume a campaign
   kcmin status WORKDIR                             what is done, what is left
   kcmin report WORKDIR                             write WORKDIR/result again
   kcmin check -c FILE [--config PATH | --base]     judge one config once
@@ -188,21 +189,28 @@ func parse(fs *flag.FlagSet, args []string, nargs int) error {
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("run", "[-c minimize.toml] [-w WORKDIR] [-q]", `Runs the campaign the file describes: resolves the base and the bad
+	fs := flags("run", "[-c minimize.toml] [-w WORKDIR] [-q] [--new]", `Runs the campaign the file describes: resolves the base and the bad
 config, checks that the bad config reproduces the failure and the base
 does not, searches the options that differ for the fewest that still
 reproduce it, verifies them, and writes WORKDIR/result: minimal.config,
 the fragments at their place in the tree, report.txt and result.json.
 
 Stop it at any time (Ctrl-C, or kill); run the same command again and it
-resumes, repeating no finished test. A workdir that holds another
-campaign is refused.
+resumes, repeating no finished test; jobs, timeouts and ccache may
+differ. Once a workdir has journalled a test it runs that campaign only:
+a change to what decides the answers (the other settings, the config
+files, the kernel tree: its git HEAD and uncommitted changes, or outside
+git its version, Kconfig files and arch Makefiles) is refused, naming
+what changed. --new starts the changed campaign there anyway and keeps
+the old one's journal, tests and result in WORKDIR/old/TIME/.
 
 Example:
-  kcmin run -c minimize.toml -w /var/tmp/kcmin-objtool`, stderr)
+  kcmin run -c minimize.toml -w /var/tmp/kcmin-objtool
+  kcmin run -c minimize.toml -w /var/tmp/kcmin-objtool --new   # after a git pull`, stderr)
 	file := fs.String("c", "minimize.toml", "the campaign file")
 	work := fs.String("w", "", "the workdir (default: the campaign's [campaign] workdir)")
 	quiet := fs.Bool("q", false, "print no progress, only the result and errors")
+	fresh := fs.Bool("new", false, "start this campaign afresh in a workdir that holds another, keeping the old one in WORKDIR/old/TIME/")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -211,7 +219,7 @@ Example:
 		return err
 	}
 	disp := campaign.NewDisplay(os.Stderr, *quiet)
-	sum, err := campaign.Run(ctx, spec, campaign.Options{Workdir: *work, Log: disp, Progress: disp.Progress})
+	sum, err := campaign.Run(ctx, spec, campaign.Options{Workdir: *work, New: *fresh, Log: disp, Progress: disp.Progress})
 	disp.Close()
 	if sum != nil {
 		fmt.Fprint(stdout, sum.Report)

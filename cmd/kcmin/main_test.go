@@ -448,3 +448,48 @@ func TestVersion(t *testing.T) {
 		t.Errorf("kcmin --version: exit %d, %q; its build info says %q", r.code, r.stdout, version(info))
 	}
 }
+
+// TestNewCampaign changes the kernel tree under a finished campaign:
+// run refuses it with exit 2, naming the change and --new; run --new
+// starts afresh and keeps the old journal in WORKDIR/old/.
+func TestNewCampaign(t *testing.T) {
+	file := miniCampaign(t)
+	src, err := filepath.Abs("../../campaign/testdata/minitree")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := filepath.Join(t.TempDir(), "linux")
+	if out, err := exec.Command("cp", "-r", src, tree).CombinedOutput(); err != nil {
+		t.Fatalf("copy the tree: %v\n%s", err, out)
+	}
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(string(text), `source = "`+src+`"`, `source = "`+tree+`"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	if r := kcmin(t, nil, "run", "-q", "-c", file, "-w", work); r.code != 0 {
+		t.Fatalf("first run: exit %d\n%s", r.code, r.stderr)
+	}
+	f, err := os.OpenFile(filepath.Join(tree, "Kconfig"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("# changed\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	r := kcmin(t, nil, "run", "-q", "-c", file, "-w", work)
+	if r.code != 2 || !strings.Contains(r.stderr, "tree Kconfig files was sha256 ") || !strings.Contains(r.stderr, "--new") {
+		t.Errorf("run on the changed tree: exit %d, want 2 naming the change and --new\n%s", r.code, r.stderr)
+	}
+	r = kcmin(t, nil, "run", "-c", file, "-w", work, "--new")
+	if r.code != 0 || !strings.Contains(r.stderr, "the workdir held another campaign (tree Kconfig files was ") {
+		t.Errorf("run --new: exit %d\n%s", r.code, r.stderr)
+	}
+	if olds, _ := filepath.Glob(filepath.Join(work, "old", "*", "journal.jsonl")); len(olds) != 1 {
+		t.Errorf("old journals %q, want one", olds)
+	}
+}
