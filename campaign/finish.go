@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kcmin/kcmin/build"
 	"github.com/kcmin/kcmin/kconfig"
 	"github.com/kcmin/kcmin/minimize"
 	"github.com/kcmin/kcmin/report"
@@ -43,13 +44,13 @@ func (r *runner) finish(res minimize.Result) (*Summary, error) {
 func (r *runner) reportInput(res minimize.Result) *report.Input {
 	s := r.spec
 	in := &report.Input{
-		Arch: s.Kernel.Arch, SrcArch: srcArch(s.Kernel.Arch), MakeVars: s.Kernel.MakeVars, Target: s.Kernel.Target,
+		Arch: s.Kernel.Arch, SrcArch: build.SrcArch(s.Kernel.Arch), MakeVars: s.Kernel.MakeVars, Target: s.Kernel.Target,
 		Base:       report.Base{Targets: s.Config.BaseTargets, File: s.Config.BaseFile},
 		Signature:  r.badSig,
 		Verified:   res.Verified,
 		OneMinimal: res.OneMinimal,
 		Taken: func(name string) bool {
-			for _, d := range []string{"kernel/configs", filepath.Join("arch", srcArch(s.Kernel.Arch), "configs")} {
+			for _, d := range []string{"kernel/configs", filepath.Join("arch", build.SrcArch(s.Kernel.Arch), "configs")} {
 				if _, err := os.Stat(filepath.Join(s.Kernel.Source, d, name)); err == nil {
 					return true
 				}

@@ -18,6 +18,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/kcmin/kcmin/build"
 )
 
 // Spec is a campaign file, checked, with every path made absolute.
@@ -174,22 +176,6 @@ var (
 	configTarget = regexp.MustCompile(`^[A-Za-z0-9_.+-]*config$`)
 	makeVar      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
 )
-
-// srcArch maps an ARCH to the directory under arch/ that holds it, as the
-// kernel's top Makefile does.
-func srcArch(arch string) string {
-	switch arch {
-	case "x86_64", "i386":
-		return "x86"
-	case "sparc32", "sparc64":
-		return "sparc"
-	case "parisc64":
-		return "parisc"
-	case "sh64":
-		return "sh"
-	}
-	return arch
-}
 
 // KeyError is one thing wrong with one key of a campaign file.
 type KeyError struct {
@@ -596,8 +582,8 @@ func (l *loader) spec(r *rawFile) *Spec {
 	}
 	k.Arch = l.str("kernel.arch", r.Kernel.Arch, defaultArch)
 	if k.Source != "" && k.Arch != "" && l.checkInputs {
-		if _, err := os.Stat(filepath.Join(k.Source, "arch", srcArch(k.Arch))); err != nil {
-			l.errorf("kernel.arch", "%q: the tree has no arch/%s", k.Arch, srcArch(k.Arch))
+		if _, err := os.Stat(filepath.Join(k.Source, "arch", build.SrcArch(k.Arch))); err != nil {
+			l.errorf("kernel.arch", "%q: the tree has no arch/%s", k.Arch, build.SrcArch(k.Arch))
 		}
 	}
 	for _, it := range l.items("kernel.make_vars", r.Kernel.MakeVars) {
