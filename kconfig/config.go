@@ -448,7 +448,7 @@ func quote(s string) string {
 // string symbol silently ignores a value without quotes.
 func checkBare(v string) (warn, errMsg string) {
 	switch {
-	case v == "y" || v == "m" || v == "n" || isInt(v) || isHex(v):
+	case v == "y" || v == "m" || v == "n" || validValue(Int, v) || validValue(Hex, v):
 		return "", ""
 	case strings.ContainsAny(v, " \t\v\f\r"):
 		return "", fmt.Sprintf("value %s has whitespace: a string needs double quotes", clip(v))
@@ -462,39 +462,6 @@ func checkBare(v string) (warn, errMsg string) {
 		return fmt.Sprintf("value %q: the kernel reads it as \"m\" for a tristate and rejects it for other types", v), ""
 	}
 	return "", fmt.Sprintf("invalid value %s: not y, m, n, a decimal or a hex number (a string needs double quotes)", clip(v))
-}
-
-// isInt is sym_string_valid's test for an int: an optional minus, then
-// digits without a leading zero.
-func isInt(v string) bool {
-	v = strings.TrimPrefix(v, "-")
-	if v == "" || (v[0] == '0' && len(v) > 1) {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// isHex is sym_string_valid's test for a hex: hex digits after an optional
-// 0x or 0X.
-func isHex(v string) bool {
-	if len(v) >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X') {
-		v = v[2:]
-	}
-	if v == "" {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }
 
 // trimSpaceRight drops trailing ASCII whitespace.
