@@ -167,6 +167,20 @@ const (
 	defaultWorkdir        = "kcmin-work"
 )
 
+// The shortest timeouts a campaign may set: a shorter one ends every
+// test before it could show anything, and the tests' "gone" or "not
+// booted" would be the timeout's doing.
+const (
+	// Even an incremental kernel build that recompiles nothing takes
+	// seconds to walk the tree.
+	minBuildTimeout = 10 * time.Second
+	// The first olddefconfig compiles scripts/kconfig/conf.
+	minConfigTimeout  = 5 * time.Second
+	minCommandTimeout = time.Second
+	// QEMU alone takes a good part of a second to start.
+	minBootTimeout = time.Second
+)
+
 var (
 	buildModes = []string{"succeed", "fail", "any"}
 	matchModes = []string{"all", "any"}
@@ -518,12 +532,16 @@ func (l *loader) boolean(key string, p toml.Primitive) bool {
 	return b
 }
 
-func (l *loader) duration(key string, p toml.Primitive, def time.Duration) time.Duration {
+// duration reads a timeout, which may not be shorter than min.
+func (l *loader) duration(key string, p toml.Primitive, def, min time.Duration) time.Duration {
 	if !l.defined(key) {
 		return def
 	}
 	s := l.str(key, p, "")
 	if s == "" {
+		if l.empty(key, s) {
+			l.errorf(key, "empty duration: leave the key out for the default, or write it like 90s, 10m or 2h")
+		}
 		return def
 	}
 	d, err := time.ParseDuration(s)
@@ -534,8 +552,34 @@ func (l *loader) duration(key string, p toml.Primitive, def time.Duration) time.
 	case d <= 0:
 		l.errorf(key, "duration %q must be positive", s)
 		return def
+	case d < min:
+		l.errorf(key, "duration %q is too short: at least %s", s, min)
+		return def
 	}
 	return d
+}
+
+// empty reports whether a key is written, as a string, with the value s
+// the empty string: a value that keys with a meaningful "" take, and the
+// others refuse.
+func (l *loader) empty(key, s string) bool {
+	return s == "" && l.defined(key) && l.md.Type(strings.Split(key, ".")...) == "String"
+}
+
+// pattern compiles a regexp that what (a line, a symbol) must match. A
+// pattern that matches the empty string matches every one of them, so
+// every config would show the failure and no search could end.
+func (l *loader) pattern(key, expr, what string) *regexp.Regexp {
+	re, err := regexp.Compile(expr)
+	switch {
+	case err != nil:
+		l.errorf(key, "bad pattern %q: %v", expr, regexpMsg(err))
+		return nil
+	case re.MatchString(""):
+		l.errorf(key, "pattern %q matches the empty string, so every %s: make it match the failure only", expr, what)
+		return nil
+	}
+	return re
 }
 
 func (l *loader) enum(key string, p toml.Primitive, def string, allowed []string) string {
@@ -577,6 +621,8 @@ func (l *loader) spec(r *rawFile) *Spec {
 	switch {
 	case !l.defined("kernel.source"):
 		l.errorf("kernel.source", "missing: the kernel tree to build, e.g. source = \"/src/linux\"")
+	case l.empty("kernel.source", k.Source):
+		l.errorf("kernel.source", "empty: the kernel tree to build, e.g. source = \"/src/linux\"")
 	case k.Source != "":
 		l.checkSource(k.Source)
 	}
@@ -610,8 +656,8 @@ func (l *loader) spec(r *rawFile) *Spec {
 	if k.Jobs <= 0 {
 		k.Jobs = runtime.NumCPU()
 	}
-	k.BuildTimeout = l.duration("kernel.build_timeout", r.Kernel.BuildTimeout, defaultBuildTimeout)
-	k.ConfigTimeout = l.duration("kernel.config_timeout", r.Kernel.ConfigTimeout, defaultConfigTimeout)
+	k.BuildTimeout = l.duration("kernel.build_timeout", r.Kernel.BuildTimeout, defaultBuildTimeout, minBuildTimeout)
+	k.ConfigTimeout = l.duration("kernel.config_timeout", r.Kernel.ConfigTimeout, defaultConfigTimeout, minConfigTimeout)
 	k.Ccache = l.boolean("kernel.ccache", r.Kernel.Ccache)
 	if k.Ccache {
 		for _, v := range k.MakeVars {
@@ -627,19 +673,16 @@ func (l *loader) spec(r *rawFile) *Spec {
 	o := &s.Oracle
 	o.Build = l.enum("oracle.build", r.Oracle.Build, "succeed", buildModes)
 	for _, it := range l.items("oracle.log_patterns", r.Oracle.LogPatterns) {
-		re, err := regexp.Compile(it.val)
-		if err != nil {
-			l.errorf(it.key, "bad pattern %q: %v", it.val, regexpMsg(err))
-			continue
+		if re := l.pattern(it.key, it.val, "line of the build log"); re != nil {
+			o.LogPatterns = append(o.LogPatterns, re)
 		}
-		o.LogPatterns = append(o.LogPatterns, re)
 	}
 	o.Match = l.enum("oracle.match", r.Oracle.Match, "all", matchModes)
 	o.Command = l.strs("oracle.command", r.Oracle.Command)
 	if len(o.Command) > 0 {
 		o.Command[0] = l.program("oracle.command", o.Command[0])
 	}
-	o.CommandTimeout = l.duration("oracle.command_timeout", r.Oracle.CommandTimeout, defaultCommandTimeout)
+	o.CommandTimeout = l.duration("oracle.command_timeout", r.Oracle.CommandTimeout, defaultCommandTimeout, minCommandTimeout)
 	s.ELF = l.elfSpec(r)
 	s.Boot = l.bootSpec(r)
 	if o.Build == "succeed" && len(o.LogPatterns) == 0 && len(o.Command) == 0 && s.ELF == nil && s.Boot == nil {
@@ -672,6 +715,9 @@ func (l *loader) spec(r *rawFile) *Spec {
 		l.errorf("search.repeats", "%d: must be 0 or more", sr.Repeats)
 	}
 	s.Workdir = l.path("campaign.workdir", l.str("campaign.workdir", r.Campaign.Workdir, defaultWorkdir), false)
+	if l.empty("campaign.workdir", s.Workdir) {
+		l.errorf("campaign.workdir", "empty: leave the key out for %q, or name a folder", defaultWorkdir)
+	}
 	return s
 }
 
@@ -682,16 +728,18 @@ func (l *loader) elfSpec(r *rawFile) *ELFSpec {
 	e := &ELFSpec{}
 	e.File = l.str("elf.file", r.ELF.File, "vmlinux")
 	for _, f := range []struct {
-		key string
-		p   toml.Primitive
-		dst *string
-	}{{"elf.undefined", r.ELF.Undefined, &e.Undefined}, {"elf.defined", r.ELF.Defined, &e.Defined}, {"elf.sections", r.ELF.Sections, &e.Sections}} {
-		*f.dst = l.str(f.key, f.p, "")
-		if *f.dst == "" {
-			continue
-		}
-		if _, err := regexp.Compile(*f.dst); err != nil {
-			l.errorf(f.key, "bad pattern %q: %v", *f.dst, regexpMsg(err))
+		key  string
+		p    toml.Primitive
+		dst  *string
+		what string
+	}{
+		{"elf.undefined", r.ELF.Undefined, &e.Undefined, "undefined symbol"},
+		{"elf.defined", r.ELF.Defined, &e.Defined, "defined symbol"},
+		{"elf.sections", r.ELF.Sections, &e.Sections, "section"},
+	} {
+		// "" leaves the fact out.
+		if *f.dst = l.str(f.key, f.p, ""); *f.dst != "" {
+			l.pattern(f.key, *f.dst, f.what)
 		}
 	}
 	e.Missing = l.strs("elf.missing", r.ELF.Missing)
@@ -713,11 +761,16 @@ func (l *loader) bootSpec(r *rawFile) *BootSpec {
 	b := &BootSpec{}
 	b.Expect = l.str("boot.expect", r.Boot.Expect, "not booted")
 	if !slices.Contains(bootVerdicts, b.Expect) {
-		if _, err := regexp.Compile(b.Expect); err != nil {
+		re, err := regexp.Compile(b.Expect)
+		switch {
+		case err != nil:
 			l.errorf("boot.expect", "%q is neither a verdict (%s) nor a pattern: %v", b.Expect, strings.Join(bootVerdicts, ", "), regexpMsg(err))
+		case re.MatchString(""):
+			l.errorf("boot.expect", "pattern %q matches the empty string, so every console: name a verdict (%s) or a line the failure prints",
+				b.Expect, strings.Join(bootVerdicts, ", "))
 		}
 	}
-	b.Timeout = l.duration("boot.timeout", r.Boot.Timeout, 0)
+	b.Timeout = l.duration("boot.timeout", r.Boot.Timeout, 0, minBootTimeout)
 	b.Boots = l.integer("boot.boots", r.Boot.Boots, 1)
 	if b.Boots < 1 {
 		l.errorf("boot.boots", "%d: a test boots at least once", b.Boots)

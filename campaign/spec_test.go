@@ -183,6 +183,24 @@ func TestLoadErrors(t *testing.T) {
 		{"missing source", strings.Replace(goodSpec, `source = "linux"`, `source = "nolinux"`, 1), []string{"minimize.toml:3: kernel.source: " + filepath.Join(dir, "nolinux") + ": no such file or directory"}},
 		{"source not a tree", strings.Replace(goodSpec, `source = "linux"`, `source = "linux/arch"`, 1), []string{"kernel.source: " + filepath.Join(dir, "linux/arch") + ": not a kernel tree (no Makefile)"}},
 		{"no source", strings.Replace(goodSpec, `source = "linux"`, ``, 1), []string{"minimize.toml: kernel.source: missing"}},
+		{"empty source", strings.Replace(goodSpec, `source = "linux"`, `source = ""`, 1), []string{"minimize.toml:3: kernel.source: empty"}},
+		{"empty workdir", goodSpec + "[campaign]\nworkdir = ''\n", []string{"minimize.toml:11: campaign.workdir: empty"}},
+		{"patterns that match everything", strings.Replace(goodSpec, `log_patterns = [`, `log_patterns = ['', 'warning|', 'x*', `, 1), []string{
+			`minimize.toml:9: oracle.log_patterns[0]: pattern "" matches the empty string, so every line of the build log`,
+			`minimize.toml:9: oracle.log_patterns[1]: pattern "warning|" matches the empty string`,
+			`minimize.toml:9: oracle.log_patterns[2]: pattern "x*" matches the empty string`}},
+		{"elf pattern that matches everything", goodSpec + "[elf]\ndefined = '^(__profc_)?'\n", []string{
+			`minimize.toml:11: elf.defined: pattern "^(__profc_)?" matches the empty string, so every defined symbol`}},
+		{"boot pattern that matches everything", goodSpec + "[boot]\nexpect = ''\n", []string{
+			`minimize.toml:11: boot.expect: pattern "" matches the empty string, so every console`}},
+		{"timeouts too short", strings.Replace(goodSpec, "[kernel]", "[kernel]\nbuild_timeout = '1s'\nconfig_timeout = '100ms'", 1) +
+			"command_timeout = '1ms'\n[boot]\ntimeout = '1ns'\n", []string{
+			`minimize.toml:3: kernel.build_timeout: duration "1s" is too short: at least 10s`,
+			`minimize.toml:4: kernel.config_timeout: duration "100ms" is too short: at least 5s`,
+			`minimize.toml:12: oracle.command_timeout: duration "1ms" is too short: at least 1s`,
+			`minimize.toml:14: boot.timeout: duration "1ns" is too short: at least 1s`}},
+		{"empty timeout", strings.Replace(goodSpec, "[kernel]", "[kernel]\nbuild_timeout = ''", 1), []string{
+			`minimize.toml:3: kernel.build_timeout: empty duration`}},
 		{"bad pattern", strings.Replace(goodSpec, `log_patterns = [`, `log_patterns = ['objtool: (', `, 1), []string{`minimize.toml:9: oracle.log_patterns[0]: bad pattern "objtool: (": missing closing )`}},
 		{"bad duration", strings.Replace(goodSpec, "[kernel]", "[kernel]\nbuild_timeout = \"2 hours\"", 1), []string{`minimize.toml:3: kernel.build_timeout: bad duration "2 hours"`}},
 		{"negative duration", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand_timeout = \"-1m\"", 1), []string{`oracle.command_timeout: duration "-1m" must be positive`}},
