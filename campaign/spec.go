@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/kcmin/kcmin/build"
+	"github.com/kcmin/kcmin/oracle"
 )
 
 // Spec is a campaign file, checked, with every path made absolute.
@@ -617,17 +618,19 @@ func (l *loader) path(key, p string, must bool) string {
 func (l *loader) spec(r *rawFile) *Spec {
 	s := &Spec{}
 	k := &s.Kernel
+	tree := false
 	k.Source = l.path("kernel.source", l.str("kernel.source", r.Kernel.Source, ""), false)
 	switch {
 	case !l.defined("kernel.source"):
 		l.errorf("kernel.source", "missing: the kernel tree to build, e.g. source = \"/src/linux\"")
 	case l.empty("kernel.source", k.Source):
 		l.errorf("kernel.source", "empty: the kernel tree to build, e.g. source = \"/src/linux\"")
-	case k.Source != "":
-		l.checkSource(k.Source)
+	default:
+		tree = l.checkSource(k.Source)
 	}
 	k.Arch = l.str("kernel.arch", r.Kernel.Arch, defaultArch)
-	if k.Source != "" && k.Arch != "" && l.checkInputs {
+	// Only a kernel tree can say which arches it has.
+	if tree && k.Arch != "" && l.checkInputs {
 		if _, err := os.Stat(filepath.Join(k.Source, "arch", build.SrcArch(k.Arch))); err != nil {
 			l.errorf("kernel.arch", "%q: the tree has no arch/%s", k.Arch, build.SrcArch(k.Arch))
 		}
@@ -785,10 +788,7 @@ func (l *loader) bootSpec(r *rawFile) *BootSpec {
 	}
 	b.Append = l.str("boot.append", r.Boot.Append, "")
 	b.QEMUArgs = l.strs("boot.qemu_args", r.Boot.QEMUArgs)
-	b.QEMU = l.str("boot.qemu", r.Boot.QEMU, "qemu-system-x86_64")
-	if strings.ContainsRune(b.QEMU, '/') {
-		b.QEMU = l.program("boot.qemu", b.QEMU)
-	}
+	b.QEMU = l.program("boot.qemu", l.str("boot.qemu", r.Boot.QEMU, oracle.DefaultQEMU))
 	b.Accel = l.enum("boot.accel", r.Boot.Accel, "", []string{"", "kvm", "tcg"})
 	b.Rootfs = l.path("boot.rootfs", l.str("boot.rootfs", r.Boot.Rootfs, ""), l.checkInputs)
 	b.Marker = l.str("boot.marker", r.Boot.Marker, "")
@@ -848,29 +848,33 @@ func (l *loader) isFile(p string) bool {
 	return err == nil
 }
 
-// checkSource checks that a path is a kernel tree.
-func (l *loader) checkSource(dir string) {
-	if !l.checkInputs {
-		return
+// checkSource checks that a path is a kernel tree, and says whether it
+// is one; a path that is not checked is none.
+func (l *loader) checkSource(dir string) bool {
+	if !l.checkInputs || dir == "" {
+		return false
 	}
 	fi, err := os.Stat(dir)
 	switch {
 	case err != nil:
 		l.errorf("kernel.source", "%s: %v", dir, errors.Unwrap(err))
+		return false
 	case !fi.IsDir():
 		l.errorf("kernel.source", "%s: not a directory", dir)
-	default:
-		for _, f := range []string{"Makefile", "Kconfig"} {
-			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-				l.errorf("kernel.source", "%s: not a kernel tree (no %s)", dir, f)
-				return
-			}
+		return false
+	}
+	for _, f := range []string{"Makefile", "Kconfig"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			l.errorf("kernel.source", "%s: not a kernel tree (no %s)", dir, f)
+			return false
 		}
 	}
+	return true
 }
 
 // program resolves a command's program: a path with a slash is relative
-// to the campaign file, a bare name is looked up in PATH.
+// to the campaign file, a bare name is looked up in PATH; a missing one
+// is named with the Debian package that has it, when kcmin knows it.
 func (l *loader) program(key, prog string) string {
 	if prog == "" {
 		l.errorf(key, "empty program name")
@@ -878,7 +882,7 @@ func (l *loader) program(key, prog string) string {
 	}
 	if !strings.ContainsRune(prog, '/') {
 		if _, err := exec.LookPath(prog); err != nil && l.checkInputs {
-			l.errorf(key, "%s: not found in PATH", prog)
+			l.errorf(key, "%s: not found in PATH%s", prog, installHint(prog))
 		}
 		return prog
 	}
@@ -889,11 +893,19 @@ func (l *loader) program(key, prog string) string {
 	fi, err := os.Stat(p)
 	switch {
 	case err != nil:
-		l.errorf(key, "%s: %v", p, errors.Unwrap(err))
+		l.errorf(key, "%s: %v%s", p, errors.Unwrap(err), installHint(p))
 	case fi.IsDir() || fi.Mode()&0o111 == 0:
 		l.errorf(key, "%s: not an executable file", p)
 	}
 	return p
+}
+
+// installHint says how to install a missing program, when kcmin knows.
+func installHint(prog string) string {
+	if pkg := oracle.PackageOf(prog); pkg != "" {
+		return ": apt-get install " + pkg
+	}
+	return ""
 }
 
 // regexpMsg shortens the regexp package's error to its reason.

@@ -30,6 +30,16 @@ func specDir(t *testing.T) string {
 	if err := os.WriteFile(filepath.Join(dir, "check.sh"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// A [boot] section's QEMU must be there, whether or not the machine
+	// has one.
+	bin := filepath.Join(dir, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "qemu-system-x86_64"), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return dir
 }
 
@@ -219,6 +229,9 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown arch", strings.Replace(goodSpec, "[kernel]", "[kernel]\narch = \"vax\"", 1), []string{`minimize.toml:3: kernel.arch: "vax": the tree has no arch/vax`}},
 		{"nothing to detect", strings.Replace(goodSpec, `log_patterns = ['objtool: .* leaves \.noinstr\.text section']`, "", 1), []string{"oracle: nothing to detect"}},
 		{"command not found", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"no-such-program-kcmin\"]", 1), []string{"minimize.toml:9: oracle.command: no-such-program-kcmin: not found in PATH"}},
+		{"qemu not found", goodSpec + "[boot]\nqemu = 'no-such-qemu'\n", []string{"minimize.toml:11: boot.qemu: no-such-qemu: not found in PATH"}},
+		{"qemu path not found", goodSpec + "[boot]\nqemu = '/no/qemu-system-aarch64'\n", []string{
+			"minimize.toml:11: boot.qemu: /no/qemu-system-aarch64: no such file or directory: apt-get install qemu-system-arm"}},
 		{"command not executable", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./bad.config\"]", 1), []string{"oracle.command: " + filepath.Join(dir, "bad.config") + ": not an executable file"}},
 		{"syntax error", goodSpec + "[search\n", []string{"minimize.toml:10: "}},
 		{"log patterns without a build", strings.Replace(goodSpec, "[kernel]", "[kernel]\ntarget = ''", 1), []string{"minimize.toml:3: kernel.target: empty target (no build), but oracle.log_patterns look at the build log"}},
@@ -267,6 +280,34 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadMissingQEMU: a QEMU that is not installed is named with the
+// campaign file, the key and the Debian package, before any test.
+func TestLoadMissingQEMU(t *testing.T) {
+	dir := specDir(t)
+	t.Setenv("PATH", t.TempDir())
+	_, err := Load(writeSpec(t, dir, goodSpec+"[boot]\nexpect = 'hang'\n"))
+	want := "minimize.toml: boot.qemu: qemu-system-x86_64: not found in PATH: apt-get install qemu-system-x86"
+	if err == nil || !strings.Contains(err.Error(), want) || ExitCode(err) != 2 {
+		t.Fatalf("got %v (exit %d), want %q", err, ExitCode(err), want)
+	}
+}
+
+// TestLoadSourceFirst: a source that is no kernel tree is the one error
+// about it; the arch, which only a tree can confirm, is not blamed too.
+func TestLoadSourceFirst(t *testing.T) {
+	dir := specDir(t)
+	for _, src := range []string{"nolinux", "linux/arch", "bad.config"} {
+		_, err := Load(writeSpec(t, dir, strings.Replace(goodSpec, `source = "linux"`, `source = "`+src+`"`, 1)))
+		if err == nil || !strings.Contains(err.Error(), "minimize.toml:3: kernel.source: ") {
+			t.Errorf("source %s: got %v, want a kernel.source error", src, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "kernel.arch") {
+			t.Errorf("source %s: an arch error besides the source's:\n%v", src, err)
+		}
 	}
 }
 
