@@ -260,12 +260,12 @@ func (f ConfigFormat) Read(r io.Reader, filename string) (*Config, []Warning, er
 		}
 		pos := Pos{File: filename, Line: lineno}
 		if lineno == 1 && strings.HasPrefix(line, "\uFEFF") {
-			errs = multierror.Append(errs, &ConfigError{pos, "byte order mark at the start of the file: the kernel's conf does not skip it"})
+			errs = appendError(errs, &ConfigError{pos, "byte order mark at the start of the file: the kernel's conf does not skip it"})
 			continue
 		}
 		e, ok, warn, msg := f.parseLine(line)
 		if msg != "" {
-			errs = multierror.Append(errs, &ConfigError{pos, msg})
+			errs = appendError(errs, &ConfigError{pos, msg})
 			continue
 		}
 		if warn != "" {
@@ -538,7 +538,7 @@ func (f ConfigFormat) Write(w io.Writer, c *Config) error {
 	var errs *multierror.Error
 	c.each(func(e Entry) {
 		if msg := e.check(); msg != "" {
-			errs = multierror.Append(errs, &ConfigError{e.Pos, msg})
+			errs = appendError(errs, &ConfigError{e.Pos, msg})
 		}
 	})
 	if err := errs.ErrorOrNil(); err != nil {
@@ -676,6 +676,23 @@ func Diff(a, b *Config) []Change {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// appendError adds an error to a list that prints as listErrors does.
+func appendError(errs *multierror.Error, err error) *multierror.Error {
+	errs = multierror.Append(errs, err)
+	errs.ErrorFormat = listErrors
+	return errs
+}
+
+// listErrors prints one error a line, all of them, as a compiler does:
+// "bad.config:3: missing value after CONFIG_X=".
+func listErrors(errs []error) string {
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "\n")
 }
 
 // IsConfigError reports whether err holds malformed lines of a .config, as
