@@ -18,12 +18,13 @@ type fakeKnowledge struct {
 	files    map[string]string
 }
 
-func (k *fakeKnowledge) Settable(in *kconfig.Config, name string) bool  { return !k.hidden[name] }
-func (k *fakeKnowledge) Deps(name string) []string                      { return k.deps[name] }
-func (k *fakeKnowledge) SelectedBy(name string) []string                { return k.selected[name] }
-func (k *fakeKnowledge) DefaultDeps(name string) []string               { return k.defaults[name] }
-func (k *fakeKnowledge) DefinedIn(name string) string                   { return k.files[name] }
-func (k *fakeKnowledge) Explain(*kconfig.Config, string, string) string { return "" }
+func (k *fakeKnowledge) Settable(in *kconfig.Config, name string) bool       { return !k.hidden[name] }
+func (k *fakeKnowledge) Deps(name string) []string                           { return k.deps[name] }
+func (k *fakeKnowledge) SelectedBy(name string) []string                     { return k.selected[name] }
+func (k *fakeKnowledge) DefaultDeps(name string) []string                    { return k.defaults[name] }
+func (k *fakeKnowledge) DefinedIn(name string) string                        { return k.files[name] }
+func (k *fakeKnowledge) Explain(*kconfig.Config, string, string) string      { return "" }
+func (k *fakeKnowledge) CheckInput(*kconfig.Config) ([]kconfig.Entry, error) { return nil, nil }
 func (k *fakeKnowledge) Resolve(c *kconfig.Config) (*kconfig.Config, error) {
 	return c.Clone(), nil
 }
