@@ -83,7 +83,7 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 	}
 	defer logf.Close()
 	start := time.Now()
-	if err := r.readCheckInputs(ctx, opts); err != nil {
+	if err := r.readCheckInputs(ctx, opts, io.MultiWriter(log, logf)); err != nil {
 		return nil, err
 	}
 	bdir := wd.BuildDir(0)
@@ -140,7 +140,7 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 
 // readCheckInputs reads and checks the config files that the check
 // judges, as a campaign's first run does.
-func (r *runner) readCheckInputs(ctx context.Context, opts CheckOptions) error {
+func (r *runner) readCheckInputs(ctx context.Context, opts CheckOptions, log io.Writer) error {
 	c := r.spec.Config
 	var paths []string
 	switch {
@@ -158,5 +158,5 @@ func (r *runner) readCheckInputs(ctx context.Context, opts CheckOptions) error {
 	if err := r.readTree(ctx); err != nil {
 		return err
 	}
-	return r.readInputs(paths)
+	return r.readInputs(paths, log)
 }

@@ -63,8 +63,8 @@ func (r *runner) readTree(ctx context.Context) error {
 // drops a value it cannot take (NR_CPUS=12abc) for the default with a
 // warning no one reads. All mistakes of all files come in one input
 // error, one "file:line: message" a line. The symbols the tree does not
-// define, which conf ignores too, are listed in one warning on the log.
-func (r *runner) readInputs(paths []string) error {
+// define, which conf ignores too, are listed in one warning on log.
+func (r *runner) readInputs(paths []string, log io.Writer) error {
 	if r.inputs == nil {
 		r.inputs = map[string]*inputConfig{}
 	}
@@ -94,7 +94,7 @@ func (r *runner) readInputs(paths []string) error {
 	if len(errs) > 0 {
 		return inputError(&multierror.Error{Errors: errs, ErrorFormat: listErrors})
 	}
-	warnUnknown(r.log, unknown)
+	warnUnknown(log, unknown)
 	return nil
 }
 

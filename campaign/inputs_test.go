@@ -76,5 +76,8 @@ func TestInputUnknown(t *testing.T) {
 		if strings.Join(warns, "\n") != strings.Join(want, "\n") {
 			t.Errorf("run %d: warnings\n%s\nwant\n%s", run, strings.Join(warns, "\n"), strings.Join(want, "\n"))
 		}
+		if setup, _ := os.ReadFile(filepath.Join(work, setupLog)); strings.Count(string(setup), "warning: ") != 1 {
+			t.Errorf("run %d: setup.log does not keep the warning once:\n%s", run, setup)
+		}
 	}
 }

@@ -348,14 +348,14 @@ func (r *runner) resolveInputs(ctx context.Context) (base, bad *kconfig.Config, 
 	if err := r.readTree(ctx); err != nil {
 		return nil, nil, err
 	}
-	if err := r.readInputs(r.spec.Config.files()); err != nil {
-		return nil, nil, err
-	}
 	logf, err := os.OpenFile(r.wd.Path(setupLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer logf.Close()
+	if err := r.readInputs(r.spec.Config.files(), io.MultiWriter(r.log, logf)); err != nil {
+		return nil, nil, err
+	}
 	dir := r.wd.BuildDir(0)
 	r.phase("resolving the base config")
 	baseText, err := r.resolveBase(ctx, dir, logf)
