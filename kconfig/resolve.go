@@ -97,8 +97,8 @@ func (e *Eval) warnf(pos Pos, format string, args ...any) {
 // reader checks them against each symbol's type.
 func (e *Eval) read(c *Config) {
 	for _, en := range c.Entries() {
-		s := e.t.syms[en.Name]
-		if s == nil || s.Const {
+		s := e.t.assigned(en.Name)
+		if s == nil {
 			e.unknown = append(e.unknown, en.Name)
 			continue
 		}

@@ -72,8 +72,8 @@ func userValue(s *Symbol, en Entry) (tri Tri, val string, how valueHow, msg stri
 func (t *Tree) CheckValues(c *Config) (unknown []Entry, err error) {
 	var errs *multierror.Error
 	c.each(func(en Entry) {
-		s := t.syms[en.Name]
-		if s == nil || s.Const {
+		s := t.assigned(en.Name)
+		if s == nil {
 			unknown = append(unknown, en)
 			return
 		}
@@ -82,6 +82,15 @@ func (t *Tree) CheckValues(c *Config) (unknown []Entry, err error) {
 		}
 	})
 	return unknown, errs.ErrorOrNil()
+}
+
+// assigned is the symbol that a .config line names, as conf's sym_find
+// looks it up: nil for a name the tree does not define, or a constant.
+func (t *Tree) assigned(name string) *Symbol {
+	if s := t.syms[name]; s != nil && !s.Const {
+		return s
+	}
+	return nil
 }
 
 // validValue reports whether str is a valid value for a symbol of type t,
