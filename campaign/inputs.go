@@ -133,7 +133,11 @@ func warnUnknown(log io.Writer, unknown []kconfig.Entry) {
 	for i, n := range names {
 		names[i] = fmt.Sprintf("%s%s (%s)", kconfig.ConfigPrefix, n, first[n])
 	}
-	fmt.Fprintf(log, "warning: the kernel's Kconfig defines no %s; conf ignores them\n", strings.Join(names, ", "))
+	them := "them"
+	if len(names) == 1 {
+		them = "it"
+	}
+	fmt.Fprintf(log, "warning: the kernel's Kconfig defines no %s; conf ignores %s\n", strings.Join(names, ", "), them)
 }
 
 // input is a config file that readInputs read.
