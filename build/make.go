@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -324,31 +325,64 @@ func built(p string, before os.FileInfo, ok bool) bool {
 }
 
 // SrcArch is the directory under arch/ that holds ARCH=arch, as the
-// kernel's Makefile maps it; an empty arch is the host's.
+// kernel's top Makefile maps it (x86_64 and i386 to x86, sparc64, parisc64
+// and sh64 to their 32-bit names, every other ARCH to itself: ARCH=aarch64
+// is no arch the kernel knows). An empty arch is the host's, named as
+// scripts/subarch.include names it, since make without ARCH= builds that.
 func SrcArch(arch string) string {
 	if arch == "" {
 		var u syscall.Utsname
 		if err := syscall.Uname(&u); err == nil {
-			arch = utsString(u.Machine[:])
+			arch = SubArch(utsString(u.Machine[:]))
 		}
 	}
 	switch arch {
-	case "i386", "i686", "x86_64", "x86":
+	case "i386", "x86_64":
 		return "x86"
-	case "sparc32", "sparc64":
+	case "sparc64":
 		return "sparc"
 	case "parisc64":
 		return "parisc"
-	case "aarch64":
-		return "arm64"
-	case "ppc", "ppc64", "ppc64le":
-		return "powerpc"
-	case "riscv32", "riscv64":
-		return "riscv"
-	case "s390x":
-		return "s390"
+	case "sh64":
+		return "sh"
 	}
 	return arch
+}
+
+// subArchRules are scripts/subarch.include's sed expressions, in order;
+// keep is a machine the rule leaves alone (its /^arm64$/! address).
+var subArchRules = []struct {
+	re   *regexp.Regexp
+	to   string
+	keep string
+}{
+	{regexp.MustCompile(`i.86`), "x86", ""},
+	{regexp.MustCompile(`x86_64`), "x86", ""},
+	{regexp.MustCompile(`sun4u`), "sparc64", ""},
+	{regexp.MustCompile(`arm.*`), "arm", "arm64"},
+	{regexp.MustCompile(`sa110`), "arm", ""},
+	{regexp.MustCompile(`s390x`), "s390", ""},
+	{regexp.MustCompile(`ppc.*`), "powerpc", ""},
+	{regexp.MustCompile(`mips.*`), "mips", ""},
+	{regexp.MustCompile(`sh[234].*`), "sh", ""},
+	{regexp.MustCompile(`aarch64.*`), "arm64", ""},
+	{regexp.MustCompile(`riscv.*`), "riscv", ""},
+	{regexp.MustCompile(`loongarch.*`), "loongarch", ""},
+}
+
+// SubArch is the ARCH the kernel's Makefile takes for a machine as uname
+// -m names it (x86_64, aarch64, ppc64le) when make gets no ARCH=.
+func SubArch(machine string) string {
+	for _, r := range subArchRules {
+		if machine == r.keep {
+			continue
+		}
+		// sed's s/// without g replaces the first match only.
+		if loc := r.re.FindStringIndex(machine); loc != nil {
+			machine = machine[:loc[0]] + r.to + machine[loc[1]:]
+		}
+	}
+	return machine
 }
 
 func utsString(b []int8) string {

@@ -298,9 +298,27 @@ func TestSrcArch(t *testing.T) {
 	for arch, want := range map[string]string{
 		"x86_64": "x86", "i386": "x86", "x86": "x86", "arm64": "arm64",
 		"sparc64": "sparc", "riscv": "riscv", "um": "um",
+		"sh64": "sh", "parisc64": "parisc",
+		// The Makefile maps no machine names: make ARCH=aarch64 fails.
+		"aarch64": "aarch64", "i686": "i686",
 	} {
 		if got := SrcArch(arch); got != want {
 			t.Errorf("SrcArch(%q) = %q, want %q", arch, got, want)
+		}
+	}
+}
+
+// TestSubArch: a build without ARCH= is the host's, named as the
+// kernel's scripts/subarch.include names uname -m.
+func TestSubArch(t *testing.T) {
+	for machine, want := range map[string]string{
+		"x86_64": "x86", "i686": "x86", "i386": "x86", "aarch64": "arm64", "arm64": "arm64",
+		"armv7l": "arm", "ppc64le": "powerpc", "s390x": "s390", "riscv64": "riscv",
+		"mips64": "mips", "sun4u": "sparc64", "sparc64": "sparc64", "sh4": "sh",
+		"loongarch64": "loongarch", "parisc64": "parisc64",
+	} {
+		if got := SubArch(machine); got != want {
+			t.Errorf("SubArch(%q) = %q, want %q", machine, got, want)
 		}
 	}
 }

@@ -48,10 +48,11 @@ func (k *fakeKnowledge) Needs(base, bad *kconfig.Config, name, want string) []kc
 	}
 	return out
 }
-func (k *fakeKnowledge) SelectedBy(name string) []string                { return k.selected[name] }
-func (k *fakeKnowledge) DefaultDeps(name string) []string               { return k.defaults[name] }
-func (k *fakeKnowledge) DefinedIn(name string) string                   { return k.files[name] }
-func (k *fakeKnowledge) Explain(*kconfig.Config, string, string) string { return "" }
+func (k *fakeKnowledge) SelectedBy(name string) []string                     { return k.selected[name] }
+func (k *fakeKnowledge) DefaultDeps(name string) []string                    { return k.defaults[name] }
+func (k *fakeKnowledge) DefinedIn(name string) string                        { return k.files[name] }
+func (k *fakeKnowledge) Explain(*kconfig.Config, string, string) string      { return "" }
+func (k *fakeKnowledge) CheckInput(*kconfig.Config) ([]kconfig.Entry, error) { return nil, nil }
 func (k *fakeKnowledge) Resolve(c *kconfig.Config) (*kconfig.Config, error) {
 	return c.Clone(), nil
 }

@@ -83,16 +83,18 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 	}
 	defer logf.Close()
 	start := time.Now()
+	if err := r.readCheckInputs(ctx, opts, io.MultiWriter(log, logf)); err != nil {
+		return nil, err
+	}
 	bdir := wd.BuildDir(0)
 	var text []byte
 	switch {
 	case opts.Config != "":
 		r.phase("resolving " + opts.Config)
-		text, err = readInput(opts.Config)
-		if err != nil {
-			return nil, inputError(fmt.Errorf("check: %w", err))
+		var in *inputConfig
+		if in, err = r.input(opts.Config); err == nil {
+			text, err = r.make.Resolve(ctx, bdir, in.text, logf)
 		}
-		text, err = r.make.Resolve(ctx, bdir, text, logf)
 	case opts.Base:
 		r.phase("resolving the base config")
 		text, err = r.resolveBase(ctx, bdir, logf)
@@ -134,4 +136,27 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 	res.Verdict, res.Reason, res.Signature, res.Notes = j.Verdict.String(), j.Reason, j.Signature, j.Notes
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// readCheckInputs reads and checks the config files that the check
+// judges, as a campaign's first run does.
+func (r *runner) readCheckInputs(ctx context.Context, opts CheckOptions, log io.Writer) error {
+	c := r.spec.Config
+	var paths []string
+	switch {
+	case opts.Config != "":
+		paths = []string{opts.Config}
+	case opts.Base:
+		paths = ConfigSpec{BaseFile: c.BaseFile, BaseFragments: c.BaseFragments}.files()
+	default:
+		paths = c.files()
+	}
+	if len(paths) == 0 {
+		// make's own config targets need no checking, nor the tree.
+		return nil
+	}
+	if err := r.readTree(ctx); err != nil {
+		return err
+	}
+	return r.readInputs(paths, log)
 }

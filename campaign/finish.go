@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kcmin/kcmin/build"
 	"github.com/kcmin/kcmin/kconfig"
 	"github.com/kcmin/kcmin/minimize"
 	"github.com/kcmin/kcmin/report"
@@ -44,13 +45,13 @@ func (r *runner) finish(final Final, res minimize.Result) (*Summary, error) {
 func (r *runner) reportInput(final Final, res minimize.Result) *report.Input {
 	s := r.spec
 	in := &report.Input{
-		Arch: s.Kernel.Arch, SrcArch: srcArch(s.Kernel.Arch), MakeVars: s.Kernel.MakeVars, Target: s.Kernel.Target,
+		Arch: s.Kernel.Arch, SrcArch: build.SrcArch(s.Kernel.Arch), MakeVars: s.Kernel.MakeVars, Target: s.Kernel.Target,
 		Base:       report.Base{Targets: s.Config.BaseTargets, File: s.Config.BaseFile},
 		Signature:  r.badSig,
 		Verified:   final.Verified,
 		OneMinimal: final.OneMinimal,
 		Taken: func(name string) bool {
-			for _, d := range []string{"kernel/configs", filepath.Join("arch", srcArch(s.Kernel.Arch), "configs")} {
+			for _, d := range []string{"kernel/configs", filepath.Join("arch", build.SrcArch(s.Kernel.Arch), "configs")} {
 				if _, err := os.Stat(filepath.Join(s.Kernel.Source, d, name)); err == nil {
 					return true
 				}

@@ -140,7 +140,7 @@ func fileIdentity(src, arch string) ([]treeFact, error) {
 	if err != nil {
 		return nil, fmt.Errorf("identify the kernel tree: %w", err)
 	}
-	archDir := filepath.Join("arch", srcArch(arch))
+	archDir := filepath.Join("arch", build.SrcArch(arch))
 	kconfigs, makefiles := newTreeDigest(), newTreeDigest()
 	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

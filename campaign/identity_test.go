@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // copyTree copies a kernel-shaped test tree to a new folder, for a test
@@ -347,7 +348,7 @@ func TestResumeOtherJobsAndTimeouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edited := strings.Replace(string(text), "jobs = 1", "jobs = 3\nbuild_timeout = \"1s\"\nconfig_timeout = \"1m\"", 1)
+	edited := strings.Replace(string(text), "jobs = 1", "jobs = 3\nbuild_timeout = \"10s\"\nconfig_timeout = \"1m\"", 1)
 	edited = strings.Replace(edited, "[oracle]\n", "[oracle]\ncommand_timeout = \"5m\"\n", 1)
 	otherFile := filepath.Join(filepath.Dir(spec.File), "other.toml")
 	if err := os.WriteFile(otherFile, []byte(edited), 0o644); err != nil {
@@ -357,6 +358,8 @@ func TestResumeOtherJobsAndTimeouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Below what a campaign file may say, so the test need not wait 10 s.
+	other.Kernel.BuildTimeout = time.Second
 	t.Setenv("FAKE_BUILD_SECONDS", "3")
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()

@@ -44,4 +44,9 @@ type Knowledge interface {
 	Explain(resolved *kconfig.Config, name, want string) string
 	// Resolve resolves a config in-process as make olddefconfig does.
 	Resolve(c *kconfig.Config) (*kconfig.Config, error)
+	// CheckInput checks a config file the user gave against the
+	// symbols' types, as conf reads it: the error lists each value conf
+	// would drop, by file and line (kconfig.Tree.CheckValues). unknown
+	// are the entries of symbols the tree does not define.
+	CheckInput(c *kconfig.Config) (unknown []kconfig.Entry, err error)
 }

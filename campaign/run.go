@@ -90,6 +90,8 @@ type runner struct {
 	log    io.Writer
 	make   *build.Make
 	know   Knowledge
+	env    map[string]string // Kconfig's, from the kernel's Makefile
+	inputs map[string]*inputConfig
 	checks []oracle.Check
 	match  oracle.MatchMode
 
@@ -290,20 +292,10 @@ func (r *runner) setup(ctx context.Context) error {
 		return err
 	}
 	r.base = base
-	r.phase("reading Kconfig")
-	env, err := r.make.KconfigEnv(ctx)
-	if err != nil {
-		return r.fault(ctx, inputError(fmt.Errorf("ask the kernel's Makefile for Kconfig's environment: %w", err)))
+	if err := r.readTree(ctx); err != nil {
+		return err
 	}
-	load := r.opts.Knowledge
-	if load == nil {
-		load = parseTree
-	}
-	r.versions = versions(ctx, r.spec, env)
-	r.know, err = load(ctx, r.spec, env)
-	if err != nil {
-		return r.fault(ctx, inputError(fmt.Errorf("read the Kconfig tree of %s: %w", r.spec.Kernel.Source, err)))
-	}
+	r.versions = versions(ctx, r.spec, r.env)
 	r.cands = FindCandidates(r.know, base, bad)
 	if r.spec.Search.Priors {
 		r.cands.SetPriors(r.know.MenuPath, r.spec.Kernel.Target != "" && r.spec.Kernel.Target != "modules")
@@ -362,7 +354,9 @@ func (r *runner) fault(ctx context.Context, err error) error {
 }
 
 // resolveInputs returns the resolved base and bad configs, from the
-// workdir when an earlier run resolved them.
+// workdir when an earlier run resolved them; else it checks the config
+// files first, so that their mistakes are reported once, before a
+// make runs.
 func (r *runner) resolveInputs(ctx context.Context) (base, bad *kconfig.Config, err error) {
 	basePath, badPath := r.wd.Path(baseFile), r.wd.Path(badFile)
 	if base, err := readResolved(basePath); err == nil {
@@ -373,11 +367,17 @@ func (r *runner) resolveInputs(ctx context.Context) (base, bad *kconfig.Config, 
 	if r.opts.replayOnly {
 		return nil, nil, inputError(fmt.Errorf("workdir %s: the campaign has not resolved its configs yet: run it first", r.wd.Dir))
 	}
+	if err := r.readTree(ctx); err != nil {
+		return nil, nil, err
+	}
 	logf, err := os.OpenFile(r.wd.Path(setupLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer logf.Close()
+	if err := r.readInputs(r.spec.Config.files(), io.MultiWriter(r.log, logf)); err != nil {
+		return nil, nil, err
+	}
 	dir := r.wd.BuildDir(0)
 	r.phase("resolving the base config")
 	baseText, err := r.resolveBase(ctx, dir, logf)
@@ -409,10 +409,11 @@ func (r *runner) resolveBase(ctx context.Context, dir string, log io.Writer) ([]
 	var text []byte
 	var err error
 	if c.BaseFile != "" {
-		if text, err = readInput(c.BaseFile); err != nil {
+		var in *inputConfig
+		if in, err = r.input(c.BaseFile); err != nil {
 			return nil, err
 		}
-		text, err = r.make.Resolve(ctx, dir, text, log)
+		text, err = r.make.Resolve(ctx, dir, in.text, log)
 	} else {
 		text, err = r.make.Configure(ctx, dir, log, c.BaseTargets...)
 	}
@@ -425,11 +426,11 @@ func (r *runner) resolveBase(ctx context.Context, dir string, log io.Writer) ([]
 func (r *runner) resolveBad(ctx context.Context, dir string, log io.Writer, base []byte) ([]byte, error) {
 	c := r.spec.Config
 	if c.Bad != "" {
-		text, err := readInput(c.Bad)
+		in, err := r.input(c.Bad)
 		if err != nil {
 			return nil, err
 		}
-		return r.make.Resolve(ctx, dir, text, log)
+		return r.make.Resolve(ctx, dir, in.text, log)
 	}
 	return r.mergeResolve(ctx, dir, log, base, c.BadFragments)
 }
@@ -442,12 +443,12 @@ func (r *runner) mergeResolve(ctx context.Context, dir string, log io.Writer, ba
 		return nil, err
 	}
 	for _, f := range fragments {
-		frag, _, err := kconfig.ReadConfigFile(f)
+		frag, err := r.input(f)
 		if err != nil {
 			return nil, err
 		}
 		var overrides []kconfig.Override
-		cfg, overrides = kconfig.Merge(cfg, frag)
+		cfg, overrides = kconfig.Merge(cfg, frag.cfg)
 		for _, o := range overrides {
 			fmt.Fprintln(log, o.String())
 		}
@@ -457,18 +458,6 @@ func (r *runner) mergeResolve(ctx context.Context, dir string, log io.Writer, ba
 		return nil, err
 	}
 	return r.make.Resolve(ctx, dir, b.Bytes(), log)
-}
-
-// readInput reads a config file the campaign names, checking its syntax.
-func readInput(path string) ([]byte, error) {
-	text, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err := kconfig.ReadConfig(bytes.NewReader(text), path); err != nil {
-		return nil, err
-	}
-	return text, nil
 }
 
 func readResolved(path string) (*kconfig.Config, error) {

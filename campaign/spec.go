@@ -18,6 +18,9 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/kcmin/kcmin/build"
+	"github.com/kcmin/kcmin/oracle"
 )
 
 // Spec is a campaign file, checked, with every path made absolute.
@@ -165,6 +168,20 @@ const (
 	defaultWorkdir        = "kcmin-work"
 )
 
+// The shortest timeouts a campaign may set: a shorter one ends every
+// test before it could show anything, and the tests' "gone" or "not
+// booted" would be the timeout's doing.
+const (
+	// Even an incremental kernel build that recompiles nothing takes
+	// seconds to walk the tree.
+	minBuildTimeout = 10 * time.Second
+	// The first olddefconfig compiles scripts/kconfig/conf.
+	minConfigTimeout  = 5 * time.Second
+	minCommandTimeout = time.Second
+	// QEMU alone takes a good part of a second to start.
+	minBootTimeout = time.Second
+)
+
 var (
 	buildModes = []string{"succeed", "fail", "any"}
 	matchModes = []string{"all", "any"}
@@ -174,22 +191,6 @@ var (
 	configTarget = regexp.MustCompile(`^[A-Za-z0-9_.+-]*config$`)
 	makeVar      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
 )
-
-// srcArch maps an ARCH to the directory under arch/ that holds it, as the
-// kernel's top Makefile does.
-func srcArch(arch string) string {
-	switch arch {
-	case "x86_64", "i386":
-		return "x86"
-	case "sparc32", "sparc64":
-		return "sparc"
-	case "parisc64":
-		return "parisc"
-	case "sh64":
-		return "sh"
-	}
-	return arch
-}
 
 // KeyError is one thing wrong with one key of a campaign file.
 type KeyError struct {
@@ -532,12 +533,16 @@ func (l *loader) boolean(key string, p toml.Primitive) bool {
 	return b
 }
 
-func (l *loader) duration(key string, p toml.Primitive, def time.Duration) time.Duration {
+// duration reads a timeout, which may not be shorter than min.
+func (l *loader) duration(key string, p toml.Primitive, def, min time.Duration) time.Duration {
 	if !l.defined(key) {
 		return def
 	}
 	s := l.str(key, p, "")
 	if s == "" {
+		if l.empty(key, s) {
+			l.errorf(key, "empty duration: leave the key out for the default, or write it like 90s, 10m or 2h")
+		}
 		return def
 	}
 	d, err := time.ParseDuration(s)
@@ -548,8 +553,34 @@ func (l *loader) duration(key string, p toml.Primitive, def time.Duration) time.
 	case d <= 0:
 		l.errorf(key, "duration %q must be positive", s)
 		return def
+	case d < min:
+		l.errorf(key, "duration %q is too short: at least %s", s, min)
+		return def
 	}
 	return d
+}
+
+// empty reports whether a key is written, as a string, with the value s
+// the empty string: a value that keys with a meaningful "" take, and the
+// others refuse.
+func (l *loader) empty(key, s string) bool {
+	return s == "" && l.defined(key) && l.md.Type(strings.Split(key, ".")...) == "String"
+}
+
+// pattern compiles a regexp that what (a line, a symbol) must match. A
+// pattern that matches the empty string matches every one of them, so
+// every config would show the failure and no search could end.
+func (l *loader) pattern(key, expr, what string) *regexp.Regexp {
+	re, err := regexp.Compile(expr)
+	switch {
+	case err != nil:
+		l.errorf(key, "bad pattern %q: %v", expr, regexpMsg(err))
+		return nil
+	case re.MatchString(""):
+		l.errorf(key, "pattern %q matches the empty string, so every %s: make it match the failure only", expr, what)
+		return nil
+	}
+	return re
 }
 
 func (l *loader) enum(key string, p toml.Primitive, def string, allowed []string) string {
@@ -587,19 +618,21 @@ func (l *loader) path(key, p string, must bool) string {
 func (l *loader) spec(r *rawFile) *Spec {
 	s := &Spec{}
 	k := &s.Kernel
+	tree := false
 	k.Source = l.path("kernel.source", l.str("kernel.source", r.Kernel.Source, ""), false)
 	switch {
 	case !l.defined("kernel.source"):
 		l.errorf("kernel.source", "missing: the kernel tree to build, e.g. source = \"/src/linux\"")
-	case k.Source == "" && l.md.Type("kernel", "source") == "String":
+	case l.empty("kernel.source", k.Source):
 		l.errorf("kernel.source", "empty: the kernel tree to build, e.g. source = \"/src/linux\"")
-	case k.Source != "":
-		l.checkSource(k.Source)
+	default:
+		tree = l.checkSource(k.Source)
 	}
 	k.Arch = l.str("kernel.arch", r.Kernel.Arch, defaultArch)
-	if k.Source != "" && k.Arch != "" && l.checkInputs {
-		if _, err := os.Stat(filepath.Join(k.Source, "arch", srcArch(k.Arch))); err != nil {
-			l.errorf("kernel.arch", "%q: the tree has no arch/%s", k.Arch, srcArch(k.Arch))
+	// Only a kernel tree can say which arches it has.
+	if tree && k.Arch != "" && l.checkInputs {
+		if _, err := os.Stat(filepath.Join(k.Source, "arch", build.SrcArch(k.Arch))); err != nil {
+			l.errorf("kernel.arch", "%q: the tree has no arch/%s", k.Arch, build.SrcArch(k.Arch))
 		}
 	}
 	for _, it := range l.items("kernel.make_vars", r.Kernel.MakeVars) {
@@ -626,8 +659,8 @@ func (l *loader) spec(r *rawFile) *Spec {
 	if k.Jobs <= 0 {
 		k.Jobs = runtime.NumCPU()
 	}
-	k.BuildTimeout = l.duration("kernel.build_timeout", r.Kernel.BuildTimeout, defaultBuildTimeout)
-	k.ConfigTimeout = l.duration("kernel.config_timeout", r.Kernel.ConfigTimeout, defaultConfigTimeout)
+	k.BuildTimeout = l.duration("kernel.build_timeout", r.Kernel.BuildTimeout, defaultBuildTimeout, minBuildTimeout)
+	k.ConfigTimeout = l.duration("kernel.config_timeout", r.Kernel.ConfigTimeout, defaultConfigTimeout, minConfigTimeout)
 	k.Ccache = l.boolean("kernel.ccache", r.Kernel.Ccache)
 	if k.Ccache {
 		for _, v := range k.MakeVars {
@@ -643,19 +676,16 @@ func (l *loader) spec(r *rawFile) *Spec {
 	o := &s.Oracle
 	o.Build = l.enum("oracle.build", r.Oracle.Build, "succeed", buildModes)
 	for _, it := range l.items("oracle.log_patterns", r.Oracle.LogPatterns) {
-		re, err := regexp.Compile(it.val)
-		if err != nil {
-			l.errorf(it.key, "bad pattern %q: %v", it.val, regexpMsg(err))
-			continue
+		if re := l.pattern(it.key, it.val, "line of the build log"); re != nil {
+			o.LogPatterns = append(o.LogPatterns, re)
 		}
-		o.LogPatterns = append(o.LogPatterns, re)
 	}
 	o.Match = l.enum("oracle.match", r.Oracle.Match, "all", matchModes)
 	o.Command = l.strs("oracle.command", r.Oracle.Command)
 	if len(o.Command) > 0 {
 		o.Command[0] = l.program("oracle.command", o.Command[0])
 	}
-	o.CommandTimeout = l.duration("oracle.command_timeout", r.Oracle.CommandTimeout, defaultCommandTimeout)
+	o.CommandTimeout = l.duration("oracle.command_timeout", r.Oracle.CommandTimeout, defaultCommandTimeout, minCommandTimeout)
 	s.ELF = l.elfSpec(r)
 	s.Boot = l.bootSpec(r)
 	if o.Build == "succeed" && len(o.LogPatterns) == 0 && len(o.Command) == 0 && s.ELF == nil && s.Boot == nil {
@@ -688,6 +718,9 @@ func (l *loader) spec(r *rawFile) *Spec {
 		l.errorf("search.repeats", "%d: must be 0 or more", sr.Repeats)
 	}
 	s.Workdir = l.path("campaign.workdir", l.str("campaign.workdir", r.Campaign.Workdir, defaultWorkdir), false)
+	if l.empty("campaign.workdir", s.Workdir) {
+		l.errorf("campaign.workdir", "empty: leave the key out for %q, or name a folder", defaultWorkdir)
+	}
 	return s
 }
 
@@ -698,16 +731,18 @@ func (l *loader) elfSpec(r *rawFile) *ELFSpec {
 	e := &ELFSpec{}
 	e.File = l.str("elf.file", r.ELF.File, "vmlinux")
 	for _, f := range []struct {
-		key string
-		p   toml.Primitive
-		dst *string
-	}{{"elf.undefined", r.ELF.Undefined, &e.Undefined}, {"elf.defined", r.ELF.Defined, &e.Defined}, {"elf.sections", r.ELF.Sections, &e.Sections}} {
-		*f.dst = l.str(f.key, f.p, "")
-		if *f.dst == "" {
-			continue
-		}
-		if _, err := regexp.Compile(*f.dst); err != nil {
-			l.errorf(f.key, "bad pattern %q: %v", *f.dst, regexpMsg(err))
+		key  string
+		p    toml.Primitive
+		dst  *string
+		what string
+	}{
+		{"elf.undefined", r.ELF.Undefined, &e.Undefined, "undefined symbol"},
+		{"elf.defined", r.ELF.Defined, &e.Defined, "defined symbol"},
+		{"elf.sections", r.ELF.Sections, &e.Sections, "section"},
+	} {
+		// "" leaves the fact out.
+		if *f.dst = l.str(f.key, f.p, ""); *f.dst != "" {
+			l.pattern(f.key, *f.dst, f.what)
 		}
 	}
 	e.Missing = l.strs("elf.missing", r.ELF.Missing)
@@ -729,11 +764,16 @@ func (l *loader) bootSpec(r *rawFile) *BootSpec {
 	b := &BootSpec{}
 	b.Expect = l.str("boot.expect", r.Boot.Expect, "not booted")
 	if !slices.Contains(bootVerdicts, b.Expect) {
-		if _, err := regexp.Compile(b.Expect); err != nil {
+		re, err := regexp.Compile(b.Expect)
+		switch {
+		case err != nil:
 			l.errorf("boot.expect", "%q is neither a verdict (%s) nor a pattern: %v", b.Expect, strings.Join(bootVerdicts, ", "), regexpMsg(err))
+		case re.MatchString(""):
+			l.errorf("boot.expect", "pattern %q matches the empty string, so every console: name a verdict (%s) or a line the failure prints",
+				b.Expect, strings.Join(bootVerdicts, ", "))
 		}
 	}
-	b.Timeout = l.duration("boot.timeout", r.Boot.Timeout, 0)
+	b.Timeout = l.duration("boot.timeout", r.Boot.Timeout, 0, minBootTimeout)
 	b.Boots = l.integer("boot.boots", r.Boot.Boots, 1)
 	if b.Boots < 1 {
 		l.errorf("boot.boots", "%d: a test boots at least once", b.Boots)
@@ -748,10 +788,7 @@ func (l *loader) bootSpec(r *rawFile) *BootSpec {
 	}
 	b.Append = l.str("boot.append", r.Boot.Append, "")
 	b.QEMUArgs = l.strs("boot.qemu_args", r.Boot.QEMUArgs)
-	b.QEMU = l.str("boot.qemu", r.Boot.QEMU, "qemu-system-x86_64")
-	if strings.ContainsRune(b.QEMU, '/') {
-		b.QEMU = l.program("boot.qemu", b.QEMU)
-	}
+	b.QEMU = l.program("boot.qemu", l.str("boot.qemu", r.Boot.QEMU, oracle.DefaultQEMU))
 	b.Accel = l.enum("boot.accel", r.Boot.Accel, "", []string{"", "kvm", "tcg"})
 	b.Rootfs = l.path("boot.rootfs", l.str("boot.rootfs", r.Boot.Rootfs, ""), l.checkInputs)
 	b.Marker = l.str("boot.marker", r.Boot.Marker, "")
@@ -811,29 +848,33 @@ func (l *loader) isFile(p string) bool {
 	return err == nil
 }
 
-// checkSource checks that a path is a kernel tree.
-func (l *loader) checkSource(dir string) {
-	if !l.checkInputs {
-		return
+// checkSource checks that a path is a kernel tree, and says whether it
+// is one; a path that is not checked is none.
+func (l *loader) checkSource(dir string) bool {
+	if !l.checkInputs || dir == "" {
+		return false
 	}
 	fi, err := os.Stat(dir)
 	switch {
 	case err != nil:
 		l.errorf("kernel.source", "%s: %v", dir, errors.Unwrap(err))
+		return false
 	case !fi.IsDir():
 		l.errorf("kernel.source", "%s: not a directory", dir)
-	default:
-		for _, f := range []string{"Makefile", "Kconfig"} {
-			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-				l.errorf("kernel.source", "%s: not a kernel tree (no %s)", dir, f)
-				return
-			}
+		return false
+	}
+	for _, f := range []string{"Makefile", "Kconfig"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			l.errorf("kernel.source", "%s: not a kernel tree (no %s)", dir, f)
+			return false
 		}
 	}
+	return true
 }
 
 // program resolves a command's program: a path with a slash is relative
-// to the campaign file, a bare name is looked up in PATH.
+// to the campaign file, a bare name is looked up in PATH; a missing one
+// is named with the Debian package that has it, when kcmin knows it.
 func (l *loader) program(key, prog string) string {
 	if prog == "" {
 		l.errorf(key, "empty program name")
@@ -841,7 +882,7 @@ func (l *loader) program(key, prog string) string {
 	}
 	if !strings.ContainsRune(prog, '/') {
 		if _, err := exec.LookPath(prog); err != nil && l.checkInputs {
-			l.errorf(key, "%s: not found in PATH", prog)
+			l.errorf(key, "%s: not found in PATH%s", prog, installHint(prog))
 		}
 		return prog
 	}
@@ -852,11 +893,19 @@ func (l *loader) program(key, prog string) string {
 	fi, err := os.Stat(p)
 	switch {
 	case err != nil:
-		l.errorf(key, "%s: %v", p, errors.Unwrap(err))
+		l.errorf(key, "%s: %v%s", p, errors.Unwrap(err), installHint(p))
 	case fi.IsDir() || fi.Mode()&0o111 == 0:
 		l.errorf(key, "%s: not an executable file", p)
 	}
 	return p
+}
+
+// installHint says how to install a missing program, when kcmin knows.
+func installHint(prog string) string {
+	if pkg := oracle.PackageOf(prog); pkg != "" {
+		return ": apt-get install " + pkg
+	}
+	return ""
 }
 
 // regexpMsg shortens the regexp package's error to its reason.

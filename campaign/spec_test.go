@@ -30,6 +30,16 @@ func specDir(t *testing.T) string {
 	if err := os.WriteFile(filepath.Join(dir, "check.sh"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// A [boot] section's QEMU must be there, whether or not the machine
+	// has one.
+	bin := filepath.Join(dir, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "qemu-system-x86_64"), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return dir
 }
 
@@ -185,6 +195,23 @@ func TestLoadErrors(t *testing.T) {
 		{"source not a tree", strings.Replace(goodSpec, `source = "linux"`, `source = "linux/arch"`, 1), []string{"kernel.source: " + filepath.Join(dir, "linux/arch") + ": not a kernel tree (no Makefile)"}},
 		{"no source", strings.Replace(goodSpec, `source = "linux"`, ``, 1), []string{"minimize.toml: kernel.source: missing"}},
 		{"empty source", strings.Replace(goodSpec, `source = "linux"`, `source = ""`, 1), []string{"minimize.toml:3: kernel.source: empty"}},
+		{"empty workdir", goodSpec + "[campaign]\nworkdir = ''\n", []string{"minimize.toml:11: campaign.workdir: empty"}},
+		{"patterns that match everything", strings.Replace(goodSpec, `log_patterns = [`, `log_patterns = ['', 'warning|', 'x*', `, 1), []string{
+			`minimize.toml:9: oracle.log_patterns[0]: pattern "" matches the empty string, so every line of the build log`,
+			`minimize.toml:9: oracle.log_patterns[1]: pattern "warning|" matches the empty string`,
+			`minimize.toml:9: oracle.log_patterns[2]: pattern "x*" matches the empty string`}},
+		{"elf pattern that matches everything", goodSpec + "[elf]\ndefined = '^(__profc_)?'\n", []string{
+			`minimize.toml:11: elf.defined: pattern "^(__profc_)?" matches the empty string, so every defined symbol`}},
+		{"boot pattern that matches everything", goodSpec + "[boot]\nexpect = ''\n", []string{
+			`minimize.toml:11: boot.expect: pattern "" matches the empty string, so every console`}},
+		{"timeouts too short", strings.Replace(goodSpec, "[kernel]", "[kernel]\nbuild_timeout = '1s'\nconfig_timeout = '100ms'", 1) +
+			"command_timeout = '1ms'\n[boot]\ntimeout = '1ns'\n", []string{
+			`minimize.toml:3: kernel.build_timeout: duration "1s" is too short: at least 10s`,
+			`minimize.toml:4: kernel.config_timeout: duration "100ms" is too short: at least 5s`,
+			`minimize.toml:12: oracle.command_timeout: duration "1ms" is too short: at least 1s`,
+			`minimize.toml:14: boot.timeout: duration "1ns" is too short: at least 1s`}},
+		{"empty timeout", strings.Replace(goodSpec, "[kernel]", "[kernel]\nbuild_timeout = ''", 1), []string{
+			`minimize.toml:3: kernel.build_timeout: empty duration`}},
 		{"bad pattern", strings.Replace(goodSpec, `log_patterns = [`, `log_patterns = ['objtool: (', `, 1), []string{`minimize.toml:9: oracle.log_patterns[0]: bad pattern "objtool: (": missing closing )`}},
 		{"bad duration", strings.Replace(goodSpec, "[kernel]", "[kernel]\nbuild_timeout = \"2 hours\"", 1), []string{`minimize.toml:3: kernel.build_timeout: bad duration "2 hours"`}},
 		{"negative duration", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand_timeout = \"-1m\"", 1), []string{`oracle.command_timeout: duration "-1m" must be positive`}},
@@ -203,6 +230,9 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown arch", strings.Replace(goodSpec, "[kernel]", "[kernel]\narch = \"vax\"", 1), []string{`minimize.toml:3: kernel.arch: "vax": the tree has no arch/vax`}},
 		{"nothing to detect", strings.Replace(goodSpec, `log_patterns = ['objtool: .* leaves \.noinstr\.text section']`, "", 1), []string{"oracle: nothing to detect"}},
 		{"command not found", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"no-such-program-kcmin\"]", 1), []string{"minimize.toml:9: oracle.command: no-such-program-kcmin: not found in PATH"}},
+		{"qemu not found", goodSpec + "[boot]\nqemu = 'no-such-qemu'\n", []string{"minimize.toml:11: boot.qemu: no-such-qemu: not found in PATH"}},
+		{"qemu path not found", goodSpec + "[boot]\nqemu = '/no/qemu-system-aarch64'\n", []string{
+			"minimize.toml:11: boot.qemu: /no/qemu-system-aarch64: no such file or directory: apt-get install qemu-system-arm"}},
 		{"command not executable", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./bad.config\"]", 1), []string{"oracle.command: " + filepath.Join(dir, "bad.config") + ": not an executable file"}},
 		{"syntax error", goodSpec + "[search\n", []string{"minimize.toml:10: "}},
 		{"log patterns without a build", strings.Replace(goodSpec, "[kernel]", "[kernel]\ntarget = ''", 1), []string{"minimize.toml:3: kernel.target: empty target (no build), but oracle.log_patterns look at the build log"}},
@@ -251,6 +281,34 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadMissingQEMU: a QEMU that is not installed is named with the
+// campaign file, the key and the Debian package, before any test.
+func TestLoadMissingQEMU(t *testing.T) {
+	dir := specDir(t)
+	t.Setenv("PATH", t.TempDir())
+	_, err := Load(writeSpec(t, dir, goodSpec+"[boot]\nexpect = 'hang'\n"))
+	want := "minimize.toml: boot.qemu: qemu-system-x86_64: not found in PATH: apt-get install qemu-system-x86"
+	if err == nil || !strings.Contains(err.Error(), want) || ExitCode(err) != 2 {
+		t.Fatalf("got %v (exit %d), want %q", err, ExitCode(err), want)
+	}
+}
+
+// TestLoadSourceFirst: a source that is no kernel tree is the one error
+// about it; the arch, which only a tree can confirm, is not blamed too.
+func TestLoadSourceFirst(t *testing.T) {
+	dir := specDir(t)
+	for _, src := range []string{"nolinux", "linux/arch", "bad.config"} {
+		_, err := Load(writeSpec(t, dir, strings.Replace(goodSpec, `source = "linux"`, `source = "`+src+`"`, 1)))
+		if err == nil || !strings.Contains(err.Error(), "minimize.toml:3: kernel.source: ") {
+			t.Errorf("source %s: got %v, want a kernel.source error", src, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "kernel.arch") {
+			t.Errorf("source %s: an arch error besides the source's:\n%v", src, err)
+		}
 	}
 }
 

@@ -124,6 +124,10 @@ func (k *treeKnowledge) Resolve(c *kconfig.Config) (*kconfig.Config, error) {
 	return k.tree.Resolve(c)
 }
 
+func (k *treeKnowledge) CheckInput(c *kconfig.Config) ([]kconfig.Entry, error) {
+	return k.tree.CheckValues(c)
+}
+
 // Explain takes want as a .config literal; kconfig takes the value.
 func (k *treeKnowledge) Explain(resolved *kconfig.Config, name, want string) string {
 	return k.tree.Evaluate(resolved).Explain(name, entryOf(name, want).Value)

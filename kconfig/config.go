@@ -260,12 +260,12 @@ func (f ConfigFormat) Read(r io.Reader, filename string) (*Config, []Warning, er
 		}
 		pos := Pos{File: filename, Line: lineno}
 		if lineno == 1 && strings.HasPrefix(line, "\uFEFF") {
-			errs = multierror.Append(errs, &ConfigError{pos, "byte order mark at the start of the file: the kernel's conf does not skip it"})
+			errs = appendError(errs, &ConfigError{pos, "byte order mark at the start of the file: the kernel's conf does not skip it"})
 			continue
 		}
 		e, ok, warn, msg := f.parseLine(line)
 		if msg != "" {
-			errs = multierror.Append(errs, &ConfigError{pos, msg})
+			errs = appendError(errs, &ConfigError{pos, msg})
 			continue
 		}
 		if warn != "" {
@@ -448,7 +448,7 @@ func quote(s string) string {
 // string symbol silently ignores a value without quotes.
 func checkBare(v string) (warn, errMsg string) {
 	switch {
-	case v == "y" || v == "m" || v == "n" || isInt(v) || isHex(v):
+	case v == "y" || v == "m" || v == "n" || validValue(Int, v) || validValue(Hex, v):
 		return "", ""
 	case strings.ContainsAny(v, " \t\v\f\r"):
 		return "", fmt.Sprintf("value %s has whitespace: a string needs double quotes", clip(v))
@@ -462,39 +462,6 @@ func checkBare(v string) (warn, errMsg string) {
 		return fmt.Sprintf("value %q: the kernel reads it as \"m\" for a tristate and rejects it for other types", v), ""
 	}
 	return "", fmt.Sprintf("invalid value %s: not y, m, n, a decimal or a hex number (a string needs double quotes)", clip(v))
-}
-
-// isInt is sym_string_valid's test for an int: an optional minus, then
-// digits without a leading zero.
-func isInt(v string) bool {
-	v = strings.TrimPrefix(v, "-")
-	if v == "" || (v[0] == '0' && len(v) > 1) {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// isHex is sym_string_valid's test for a hex: hex digits after an optional
-// 0x or 0X.
-func isHex(v string) bool {
-	if len(v) >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X') {
-		v = v[2:]
-	}
-	if v == "" {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }
 
 // trimSpaceRight drops trailing ASCII whitespace.
@@ -571,7 +538,7 @@ func (f ConfigFormat) Write(w io.Writer, c *Config) error {
 	var errs *multierror.Error
 	c.each(func(e Entry) {
 		if msg := e.check(); msg != "" {
-			errs = multierror.Append(errs, &ConfigError{e.Pos, msg})
+			errs = appendError(errs, &ConfigError{e.Pos, msg})
 		}
 	})
 	if err := errs.ErrorOrNil(); err != nil {
@@ -709,6 +676,23 @@ func Diff(a, b *Config) []Change {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// appendError adds an error to a list that prints as listErrors does.
+func appendError(errs *multierror.Error, err error) *multierror.Error {
+	errs = multierror.Append(errs, err)
+	errs.ErrorFormat = listErrors
+	return errs
+}
+
+// listErrors prints one error a line, all of them, as a compiler does:
+// "bad.config:3: missing value after CONFIG_X=".
+func listErrors(errs []error) string {
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "\n")
 }
 
 // IsConfigError reports whether err holds malformed lines of a .config, as

@@ -194,6 +194,10 @@ func TestReadConfigErrors(t *testing.T) {
 	if want := `testdata/config/bad.config:7: missing "=" after CONFIG_FOO`; merr.Errors[4].Error() != want {
 		t.Errorf("line 7: %q, want %q", merr.Errors[4].Error(), want)
 	}
+	// All of them, one a line, as a compiler prints them.
+	if lines := strings.Split(err.Error(), "\n"); len(lines) != len(wantLines) || !strings.HasPrefix(lines[4], "testdata/config/bad.config:7: ") {
+		t.Errorf("the error prints as\n%s\nwant one \"file:line: message\" a line", err)
+	}
 	if got := strings.Join(c.Names(), " "); got != "GOOD LAST" {
 		t.Errorf("good lines kept: %s, want GOOD LAST", got)
 	}

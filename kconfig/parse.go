@@ -178,6 +178,7 @@ func Parse(ctx context.Context, opts Options) (*Tree, error) {
 
 func (p *parser) errorAt(pos Pos, msg string) {
 	p.errs = multierror.Append(p.errs, &ParseError{Pos: pos, Msg: msg})
+	p.errs.ErrorFormat = listErrors
 }
 
 func (p *parser) warnAt(pos Pos, msg string) {

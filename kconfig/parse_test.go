@@ -78,6 +78,10 @@ endchoice
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("errors\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// All of them, one a line, as a compiler prints them.
+	if err.Error() != strings.Join(want, "\n") {
+		t.Errorf("the error prints as\n%s\nwant\n%s", err, strings.Join(want, "\n"))
+	}
 }
 
 func TestParseRecursiveSource(t *testing.T) {

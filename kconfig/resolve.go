@@ -97,8 +97,8 @@ func (e *Eval) warnf(pos Pos, format string, args ...any) {
 // reader checks them against each symbol's type.
 func (e *Eval) read(c *Config) {
 	for _, en := range c.Entries() {
-		s := e.t.syms[en.Name]
-		if s == nil || s.Const {
+		s := e.t.assigned(en.Name)
+		if s == nil {
 			e.unknown = append(e.unknown, en.Name)
 			continue
 		}
@@ -125,39 +125,15 @@ func (e *Eval) read(c *Config) {
 
 func (e *Eval) setUser(s *Symbol, en Entry) bool {
 	st := &e.st[s.id]
-	raw := en.Value
-	if en.Quoted {
-		raw = `"` + en.Value
-	}
-	switch s.Type {
-	case Tristate, Bool:
-		v := raw[0:min(1, len(raw))]
-		switch {
-		case v == "m" && s.Type == Tristate:
-			st.userTri = Mod
-		case v == "y":
-			st.userTri = Yes
-		case v == "n":
-			st.userTri = No
-		default:
-			e.warnf(en.Pos, "symbol value '%s' invalid for %s", en.Literal(), s.Name)
-			return false
-		}
-	case String:
-		if !en.Quoted {
-			// conf ignores an unquoted string value without a word
-			return true
-		}
-		st.userVal = en.Value
-	case Int, Hex:
-		if en.Quoted || !validValue(s.Type, en.Value) {
-			e.warnf(en.Pos, "symbol value '%s' invalid for %s", en.Literal(), s.Name)
-			return false
-		}
-		st.userVal = en.Value
-	default:
+	tri, val, how, _ := userValue(s, en)
+	switch how {
+	case valueInvalid:
+		e.warnf(en.Pos, "symbol value '%s' invalid for %s", en.Literal(), s.Name)
+		return false
+	case valueIgnored:
 		return true
 	}
+	st.userTri, st.userVal = tri, val
 	st.flags |= fUser
 	return true
 }

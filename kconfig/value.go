@@ -1,9 +1,97 @@
 package kconfig
 
 import (
+	"fmt"
 	"math"
 	"strings"
+
+	"github.com/hashicorp/go-multierror"
 )
+
+// valueHow is what conf's reader does with a value it reads for a symbol.
+type valueHow uint8
+
+const (
+	valueSet     valueHow = iota // it takes the value
+	valueInvalid                 // it warns that the value is invalid and keeps none
+	valueIgnored                 // it keeps none without a word
+)
+
+// userValue is how conf's reader (confdata.c's conf_set_sym_val) takes
+// en as the value of s: a bool or tristate by the value's first letter,
+// a string only in double quotes, an int or hex only as sym_string_valid
+// reads the bare number. msg says why a value is not taken, "" when conf
+// would have no reason to give (a symbol without a type).
+func userValue(s *Symbol, en Entry) (tri Tri, val string, how valueHow, msg string) {
+	first := ""
+	if !en.Quoted {
+		first = en.Value[0:min(1, len(en.Value))]
+	}
+	switch s.Type {
+	case Tristate, Bool:
+		switch {
+		case first == "m" && s.Type == Tristate:
+			return Mod, "", valueSet, ""
+		case first == "y":
+			return Yes, "", valueSet, ""
+		case first == "n":
+			return No, "", valueSet, ""
+		case s.Type == Bool:
+			return No, "", valueInvalid, fmt.Sprintf("%s is a bool: %s is not y or n", s.Name, en.Literal())
+		}
+		return No, "", valueInvalid, fmt.Sprintf("%s is a tristate: %s is not y, m or n", s.Name, en.Literal())
+	case String:
+		if !en.Quoted {
+			// conf skips a string without its opening quote silently.
+			return No, "", valueIgnored, fmt.Sprintf("%s is a string: %s needs double quotes", s.Name, en.Literal())
+		}
+		return No, en.Value, valueSet, ""
+	case Int, Hex:
+		kind, number := "an int", "a decimal number"
+		if s.Type == Hex {
+			kind, number = "a hex", "a hex number"
+		}
+		switch {
+		case en.Quoted:
+			return No, "", valueInvalid, fmt.Sprintf("%s is %s: %s is a string, a number takes no quotes", s.Name, kind, en.Literal())
+		case !validValue(s.Type, en.Value):
+			return No, "", valueInvalid, fmt.Sprintf("%s is %s: %s is not %s", s.Name, kind, en.Literal(), number)
+		}
+		return No, en.Value, valueSet, ""
+	}
+	return No, "", valueIgnored, ""
+}
+
+// CheckValues checks each assignment of c against its symbol's type, as
+// conf reads a .config: a value that conf rejects or skips (an int that
+// is no number, a string without quotes) would leave the symbol at its
+// default without a word that a log reader would notice. Each is a
+// *ConfigError at the entry's position, all in one *multierror.Error.
+// unknown lists the entries of symbols the tree does not define, in c's
+// order: conf skips them too, but an old config holds many such.
+func (t *Tree) CheckValues(c *Config) (unknown []Entry, err error) {
+	var errs *multierror.Error
+	c.each(func(en Entry) {
+		s := t.assigned(en.Name)
+		if s == nil {
+			unknown = append(unknown, en)
+			return
+		}
+		if _, _, how, msg := userValue(s, en); how != valueSet && msg != "" {
+			errs = appendError(errs, &ConfigError{en.Pos, msg + "; conf would ignore the line and keep the default"})
+		}
+	})
+	return unknown, errs.ErrorOrNil()
+}
+
+// assigned is the symbol that a .config line names, as conf's sym_find
+// looks it up: nil for a name the tree does not define, or a constant.
+func (t *Tree) assigned(name string) *Symbol {
+	if s := t.syms[name]; s != nil && !s.Const {
+		return s
+	}
+	return nil
+}
 
 // validValue reports whether str is a valid value for a symbol of type t,
 // as the kernel's sym_string_valid decides.

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"sort"
-	"strings"
 )
 
 // Tool is an external program a check runs, and the Debian package that
@@ -16,21 +16,20 @@ type Tool struct {
 	Package string // the Debian package, "" when unknown
 }
 
-// toolFor names the Debian package of a program kcmin runs, by its base
-// name.
-func toolFor(program string) Tool {
-	base := program
-	if i := strings.LastIndexByte(base, '/'); i >= 0 {
-		base = base[i+1:]
-	}
-	pkg := ""
-	switch base {
+// toolFor names the Debian package of a program kcmin runs.
+func toolFor(program string) Tool { return Tool{Name: program, Package: PackageOf(program)} }
+
+// PackageOf is the Debian package that installs a program kcmin runs,
+// known by its base name (qemu-system-x86_64: qemu-system-x86); "" for
+// a program kcmin does not know.
+func PackageOf(program string) string {
+	switch filepath.Base(program) {
 	case "qemu-system-x86_64", "qemu-system-i386":
-		pkg = "qemu-system-x86"
+		return "qemu-system-x86"
 	case "qemu-system-aarch64", "qemu-system-arm":
-		pkg = "qemu-system-arm"
+		return "qemu-system-arm"
 	}
-	return Tool{Name: program, Package: pkg}
+	return ""
 }
 
 // Find looks the tool up and says how to install it when it is missing.

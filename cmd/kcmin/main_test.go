@@ -493,3 +493,38 @@ func TestNewCampaign(t *testing.T) {
 		t.Errorf("old journals %q, want one", olds)
 	}
 }
+
+// TestConfigErrors: the mistakes of a config file come out as kcmin
+// prints every mistake of an input, one "file:line: message" a line, all
+// of them, before any make; one alone has kcmin's prefix. kcmin check
+// refuses them the same way.
+func TestConfigErrors(t *testing.T) {
+	file := miniCampaign(t)
+	bad := filepath.Join(filepath.Dir(file), "bad.config")
+	for _, tt := range []struct {
+		name, text string
+		want       []string
+	}{
+		{"several", "CONFIG_A=y\nCONFIG_N=abc\nCONFIG_B\n", []string{
+			bad + ":2: N is an int: abc is not a decimal number; conf would ignore the line and keep the default",
+			bad + `:3: missing "=" after CONFIG_B`}},
+		{"one", "CONFIG_A=y\nCONFIG_B=y\nCONFIG_N=12abc\n", []string{
+			"kcmin: " + bad + ":3: N is an int: 12abc is not a decimal number; conf would ignore the line and keep the default"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile(bad, []byte(tt.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{
+				{"run", "-q", "-c", file, "-w", t.TempDir()},
+				{"check", "-q", "-c", file, "-w", t.TempDir()},
+				{"check", "-q", "-c", file, "-w", t.TempDir(), "--config", bad},
+			} {
+				r := kcmin(t, nil, args...)
+				if got := strings.TrimSuffix(r.stderr, "\n"); r.code != 2 || got != strings.Join(tt.want, "\n") {
+					t.Errorf("kcmin %s: exit %d, stderr\n%s\nwant exit 2 and\n%s", args[0], r.code, r.stderr, strings.Join(tt.want, "\n"))
+				}
+			}
+		})
+	}
+}
