@@ -27,10 +27,10 @@ func debianConfig(t *testing.T, dir string) string {
 	return p
 }
 
-// plantedCampaign runs a config-only campaign on the real tree: base
+// plantedSpec is a config-only campaign on the real tree: base
 // x86_64_defconfig, bad Debian's config, and a command that calls the
 // failure there when the resolved config has every planted line.
-func plantedCampaign(t *testing.T, src, bad string, planted []string) *Summary {
+func plantedSpec(t *testing.T, src, bad string, planted []string) *Spec {
 	t.Helper()
 	here, err := filepath.Abs("testdata/real")
 	if err != nil {
@@ -58,7 +58,13 @@ command = [` + strings.Join(cmd, ", ") + `]
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := Run(context.Background(), spec, Options{Workdir: t.TempDir()})
+	return spec
+}
+
+// plantedCampaign runs the planted campaign to its end.
+func plantedCampaign(t *testing.T, src, bad string, planted []string) *Summary {
+	t.Helper()
+	sum, err := Run(context.Background(), plantedSpec(t, src, bad, planted), Options{Workdir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

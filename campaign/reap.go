@@ -5,9 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kcmin/kcmin/proctree"
 )
 
 // leftovers lists the makes that run in the workdir's build dirs: when no
@@ -83,35 +84,14 @@ func leftoverMakes(buildDirs ...string) []int {
 	return pids
 }
 
-// processGroup reads a process's group from /proc/PID/stat.
+// processGroup reads a process's group; 0 when it is gone.
 func processGroup(pid int) int {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0
-	}
-	// The command name, in parentheses, may hold spaces: fields count
-	// from the last ")".
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	// state ppid pgrp ...
-	if len(f) < 3 {
-		return 0
-	}
-	pgid, _ := strconv.Atoi(f[2])
-	return pgid
+	st, _ := proctree.ReadStat(pid)
+	return st.Group
 }
 
 // alive reports whether a process exists and is not a zombie.
 func alive(pid int) bool {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return false
-	}
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
+	st, ok := proctree.ReadStat(pid)
+	return ok && st.State != 'Z'
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func statusOf(t *testing.T, work string) string {
@@ -180,6 +182,12 @@ func TestStatusLeftoverMake(t *testing.T) {
 			_ = fake.Wait()
 		}()
 		pids = append(pids, fake.Process.Pid)
+		// Until it has exec'd, the child's command line is the test's.
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", fake.Process.Pid)); bytes.Contains(cmdline, []byte("O="+dir)) {
+				break
+			}
+		}
 	}
 	st := statusOf(t, work)
 	want := "leftover  2 make processes of a kcmin that did not stop them still run in " + wd.Path("build") +

@@ -181,23 +181,41 @@ func hasMark(pid int, mark string) bool {
 	return false
 }
 
-// parent reads pid's parent from /proc/PID/stat; 0 if it is gone.
+// parent reads pid's parent; 0 if it is gone.
 func parent(pid int) int {
+	st, ok := ReadStat(pid)
+	if !ok {
+		return 0
+	}
+	return st.Parent
+}
+
+// Stat is what /proc/PID/stat says of a process.
+type Stat struct {
+	State  byte // R, S, D, Z, ...
+	Parent int
+	Group  int
+}
+
+// ReadStat reads /proc/PID/stat; false when the process is gone.
+func ReadStat(pid int) (Stat, bool) {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0
+		return Stat{}, false
 	}
 	// The command name, in parentheses, may hold spaces and parentheses:
 	// fields count from the last ")".
 	s := string(stat)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0
+		return Stat{}, false
 	}
 	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
-		return 0
+	// state ppid pgrp ...
+	if len(f) < 3 || f[0] == "" {
+		return Stat{}, false
 	}
 	ppid, _ := strconv.Atoi(f[1])
-	return ppid
+	pgrp, _ := strconv.Atoi(f[2])
+	return Stat{State: f[0][0], Parent: ppid, Group: pgrp}, true
 }
