@@ -69,7 +69,6 @@ func FindCandidates(know Knowledge, base, bad *kconfig.Config) Candidates {
 		out  Candidates
 		opts []Option
 	)
-	changed := map[string]Option{} // every difference, candidate or not
 	for _, ch := range kconfig.Diff(base, bad) {
 		old, nu := unsetAsN(ch.Old), unsetAsN(ch.New)
 		if old == nu {
@@ -77,7 +76,6 @@ func FindCandidates(know Knowledge, base, bad *kconfig.Config) Candidates {
 			continue
 		}
 		o := Option{Name: ch.Name, Base: old, Bad: nu}
-		changed[ch.Name] = o
 		if (ch.New == "" && !isTri(old)) || !know.Settable(bad, ch.Name) {
 			out.Followers = append(out.Followers, ch.Name)
 			continue
@@ -92,7 +90,7 @@ func FindCandidates(know Knowledge, base, bad *kconfig.Config) Candidates {
 	}
 	needs := make([][]int, len(opts))
 	for i, o := range opts {
-		needs[i] = needed(know, base, bad, o, opts, index, changed)
+		needs[i] = needed(know, base, bad, o, index)
 	}
 	comp := components(len(opts), needs)
 	// One candidate per strongly connected component, in the menu order
@@ -138,14 +136,13 @@ func FindCandidates(know Knowledge, base, bad *kconfig.Config) Candidates {
 }
 
 // needed lists the options that o needs to take its bad value on top of
-// the base: those its unmet dependencies name and those that turn off the
-// selects that would hold it above its bad value, followed through
-// symbols that are not options; and, for a promptless symbol on the way
-// that changed, one
-// option that gives it its bad value (the first in menu order that turns
-// on), since any would do. A dependency the base already meets needs
-// nothing: a candidate that carried it would pad every result it is in.
-func needed(know Knowledge, base, bad *kconfig.Config, o Option, opts []Option, index map[string]int, changed map[string]Option) []int {
+// the base, as Knowledge.Needs tells, followed through the symbols that
+// are not options: what its unmet dependencies need, what turns off the
+// selects that would hold it above its bad value, and for a symbol no
+// fragment sets, what gives it its value. A dependency the base already
+// meets needs nothing: a candidate that carried it would pad every result
+// it is in.
+func needed(know Knowledge, base, bad *kconfig.Config, o Option, index map[string]int) []int {
 	var out []int
 	seen := map[string]bool{o.Name: true}
 	queue := know.Needs(base, bad, o.Name, o.Bad)
@@ -161,24 +158,6 @@ func needed(know Knowledge, base, bad *kconfig.Config, o Option, opts []Option, 
 			continue
 		}
 		queue = append(queue, know.Needs(base, bad, d.Name, d.Want)...)
-		f, ok := changed[d.Name]
-		if !ok {
-			continue
-		}
-		providers := append(know.SelectedBy(d.Name), know.DefaultDeps(d.Name)...)
-		pick := -1
-		for _, p := range providers {
-			if j, ok := index[p]; ok && triRank(opts[j].Bad) > 0 && triRank(f.Bad) > 0 && (pick < 0 || j < pick) {
-				pick = j
-			}
-		}
-		if pick >= 0 {
-			queue = append(queue, kconfig.Need{Name: opts[pick].Name, Want: opts[pick].Bad})
-			continue
-		}
-		for _, p := range providers {
-			queue = append(queue, kconfig.Need{Name: p, Want: literal(bad, p)})
-		}
 	}
 	sort.Ints(out)
 	return slices.Compact(out)

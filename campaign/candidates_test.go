@@ -22,14 +22,28 @@ type fakeKnowledge struct {
 
 func (k *fakeKnowledge) Settable(in *kconfig.Config, name string) bool { return !k.hidden[name] }
 
-// Needs takes a dependency that is on in the base as met, and a
-// selector above want in the base as holding the symbol up; a choice's
-// members that change need each other.
+// Needs takes a dependency that is on in the base as met, a selector
+// above want in the base as holding the symbol up, and a hidden symbol
+// that changed as given by one source; a choice's members that change
+// need each other.
 func (k *fakeKnowledge) Needs(base, bad *kconfig.Config, name, want string) []kconfig.Need {
 	var out []kconfig.Need
 	for _, s := range k.selected[name] {
 		if triRank(literal(base, s)) > triRank(want) {
 			out = append(out, kconfig.Need{Name: s, Want: literal(bad, s)})
+		}
+	}
+	if k.hidden[name] && literal(base, name) != literal(bad, name) {
+		// No fragment sets it: the first selector or default source, in
+		// menu order, that is on in the bad config gives it its value.
+		pick := ""
+		for _, p := range append(slices.Clone(k.selected[name]), k.defaults[name]...) {
+			if triRank(literal(bad, p)) > 0 && (pick == "" || k.MenuIndex(p) < k.MenuIndex(pick)) {
+				pick = p
+			}
+		}
+		if pick != "" {
+			out = append(out, kconfig.Need{Name: pick, Want: literal(bad, pick)})
 		}
 	}
 	for _, d := range k.deps[name] {
@@ -48,8 +62,6 @@ func (k *fakeKnowledge) Needs(base, bad *kconfig.Config, name, want string) []kc
 	}
 	return out
 }
-func (k *fakeKnowledge) SelectedBy(name string) []string                     { return k.selected[name] }
-func (k *fakeKnowledge) DefaultDeps(name string) []string                    { return k.defaults[name] }
 func (k *fakeKnowledge) DefinedIn(name string) string                        { return k.files[name] }
 func (k *fakeKnowledge) Explain(*kconfig.Config, string, string) string      { return "" }
 func (k *fakeKnowledge) CheckInput(*kconfig.Config) ([]kconfig.Entry, error) { return nil, nil }

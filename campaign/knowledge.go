@@ -16,18 +16,15 @@ type Knowledge interface {
 	Settable(in *kconfig.Config, name string) bool
 	// Needs returns the symbols that must change from the base for the
 	// symbol to take want (a literal as in .config) on top of it, each with
-	// the value it needs, as its dependencies and prompts say: a
-	// dependency the base already meets calls for nothing, and of an unmet
-	// "||" the branch the bad config meets is taken. A member of a choice
-	// also needs the choice's other members, which change with it. Not
-	// transitive: the campaign follows chains.
+	// the value it needs (kconfig.Eval.Needs): what the unmet part of its
+	// dependencies names (of an unmet "||", the branch the bad config
+	// meets; a dependency the base already meets calls for nothing), what
+	// turns off selects that hold it above want, and for a symbol no
+	// fragment sets in the bad config, what gives it its value there. A
+	// member of a choice also needs the choice's other members that
+	// change, which change with it. Not transitive: the campaign follows
+	// chains.
 	Needs(base, bad *kconfig.Config, name, want string) []kconfig.Need
-	// SelectedBy returns the symbols whose select names the symbol, sorted.
-	SelectedBy(name string) []string
-	// DefaultDeps returns the symbols that the symbol's defaults name, in
-	// their values and their conditions, sorted: where a promptless
-	// symbol's value comes from, besides SelectedBy.
-	DefaultDeps(name string) []string
 	// MenuIndex is the symbol's position in menu order, the order of make
 	// savedefconfig; -1 when the tree does not define it.
 	MenuIndex(name string) int

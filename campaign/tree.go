@@ -46,39 +46,6 @@ func (k *treeKnowledge) evalOf(c *kconfig.Config) *kconfig.Eval {
 	return e
 }
 
-func (k *treeKnowledge) SelectedBy(name string) []string {
-	s := k.tree.Lookup(name)
-	if s == nil {
-		return nil
-	}
-	set := map[string]bool{}
-	for _, by := range s.SelectedBy {
-		if by.Name != "" {
-			set[by.Name] = true
-		}
-	}
-	return sortedKeys(set)
-}
-
-func (k *treeKnowledge) DefaultDeps(name string) []string {
-	s := k.tree.Lookup(name)
-	if s == nil {
-		return nil
-	}
-	var syms []*kconfig.Symbol
-	for _, p := range s.Defaults() {
-		syms = p.Expr.Symbols(syms)
-		syms = p.Cond.Symbols(syms)
-	}
-	set := map[string]bool{}
-	for _, d := range syms {
-		if d.Name != "" && d.Name != name {
-			set[d.Name] = true
-		}
-	}
-	return sortedKeys(set)
-}
-
 // Needs evaluates the dependencies on the base: what the base already
 // meets needs nothing. A member of a choice also needs the members that
 // change with it: switching a choice moves two symbols at once.

@@ -36,7 +36,10 @@ func (e *Eval) Needs(name, want string, target *Eval) []Need {
 		// Selected above want: every select that holds it up must go.
 		w.down(s.RevDep, triOf(want))
 	}
-	if !s.HasPrompt() {
+	if !s.HasPrompt() || target.Visible(name) == No {
+		// No fragment sets it in target: its value there comes from
+		// its selects and defaults, capped by its dependencies.
+		w.source(s, want)
 		if !isTri || triOf(want) > No {
 			w.walk(s.DirDep, level)
 		}
@@ -134,6 +137,47 @@ func (w *needWalk) down(x *Expr, level Tri) {
 		w.walk(x.L, 2-level)
 	default:
 		w.asTarget(x)
+	}
+}
+
+// source adds what gives a symbol that no fragment sets the value want:
+// to raise it, the select or the default that gives target its value; to
+// lower it, what turns off each default above want.
+func (w *needWalk) source(s *Symbol, want string) {
+	e, t := w.e, w.target
+	t.calc(s)
+	if s.Type != Bool && s.Type != Tristate {
+		if e.str(s) == want {
+			return
+		}
+		for _, d := range s.Defaults() {
+			if t.expr(d.Cond) > No {
+				w.walk(d.Cond, Mod)
+				if d.Expr != nil && d.Expr.Op == OpSymbol {
+					w.add(d.Expr.Sym, t.str(d.Expr.Sym))
+				}
+				return
+			}
+		}
+		return
+	}
+	v := triOf(want)
+	switch cur := e.tri(s); {
+	case cur < v:
+		if t.st[s.id].revDep >= v {
+			w.walk(s.RevDep, v)
+			return
+		}
+		for _, d := range s.Defaults() {
+			if t.expr(d.Cond) > No {
+				w.walk(and(d.Expr, d.Cond), v)
+				return
+			}
+		}
+	case cur > v:
+		for _, d := range s.Defaults() {
+			w.down(and(d.Expr, d.Cond), v)
+		}
 	}
 }
 

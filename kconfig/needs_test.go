@@ -47,6 +47,27 @@ config PCI
 config DRV
 	tristate "drv"
 	depends on PCI || EXPERT
+config KVM
+	tristate "kvm"
+config KVM_INTEL
+	tristate "intel"
+	depends on KVM
+config KVM_AMD
+	tristate "amd"
+	depends on KVM
+config KVM_X86
+	def_tristate KVM if (KVM_INTEL != n || KVM_AMD != n)
+config KVMGT
+	tristate "kvmgt"
+	depends on KVM_X86
+config AC97_BUS
+	tristate
+config SND_AC97
+	tristate "ac97 codec"
+	select AC97_BUS
+config TOUCH_AC97
+	tristate "touch"
+	depends on AC97_BUS
 `})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +80,8 @@ config DRV
 		return tree.Evaluate(c)
 	}
 	base := read("CONFIG_MODULES=y;CONFIG_PHYLIB=y")
-	bad := read("CONFIG_MODULES=y;CONFIG_EXPERT=y;CONFIG_PHYLIB=m;CONFIG_PHY_DRIVER=m;CONFIG_RESCTRL=y;CONFIG_NET=y;CONFIG_NETDEV=y;CONFIG_DRV=m")
+	bad := read("CONFIG_MODULES=y;CONFIG_EXPERT=y;CONFIG_PHYLIB=m;CONFIG_PHY_DRIVER=m;CONFIG_RESCTRL=y;CONFIG_NET=y;CONFIG_NETDEV=y;CONFIG_DRV=m;" +
+		"CONFIG_KVM=m;CONFIG_KVM_INTEL=m;CONFIG_KVMGT=m;CONFIG_SND_AC97=m;CONFIG_TOUCH_AC97=m")
 	cases := []struct {
 		name, want string
 		needs      []kconfig.Need
@@ -75,6 +97,12 @@ config DRV
 		{"DRV", "m", []kconfig.Need{{Name: "EXPERT", Want: "m"}}},
 		// Removing what the base has needs nothing.
 		{"PHYLIB", "n", nil},
+		// A promptless symbol on the way needs what gives it its value
+		// in the bad config: its default's value and the branch of its
+		// condition the bad config meets.
+		{"KVM_X86", "m", []kconfig.Need{{Name: "KVM", Want: "m"}, {Name: "KVM_INTEL", Want: "m"}}},
+		// ... or the select that gives it.
+		{"AC97_BUS", "m", []kconfig.Need{{Name: "SND_AC97", Want: "m"}}},
 	}
 	for _, c := range cases {
 		got := base.Needs(c.name, c.want, bad)
