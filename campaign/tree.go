@@ -2,7 +2,9 @@ package campaign
 
 import (
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/kcmin/kcmin/kconfig"
@@ -47,7 +49,7 @@ func (k *treeKnowledge) SelectedBy(name string) []string {
 			set[by.Name] = true
 		}
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 func (k *treeKnowledge) DefaultDeps(name string) []string {
@@ -66,7 +68,7 @@ func (k *treeKnowledge) DefaultDeps(name string) []string {
 			set[d.Name] = true
 		}
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // Deps adds to the symbol's own dependencies the other members of its
@@ -85,7 +87,7 @@ func (k *treeKnowledge) Deps(name string) []string {
 			}
 		}
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 func (k *treeKnowledge) MenuPath(name string) []string { return k.tree.MenuPath(name) }

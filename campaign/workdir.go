@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -180,7 +182,7 @@ func diffLines(have, want string) []string {
 	}
 	h, wnt := keyed(have), keyed(want)
 	var out []string
-	for _, k := range sortedKeys(wnt) {
+	for _, k := range slices.Sorted(maps.Keys(wnt)) {
 		if h[k] != wnt[k] {
 			if h[k] == "" {
 				out = append(out, k+" is new")
@@ -189,7 +191,7 @@ func diffLines(have, want string) []string {
 			}
 		}
 	}
-	for _, k := range sortedKeys(h) {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		if _, ok := wnt[k]; !ok {
 			out = append(out, k+" is gone")
 		}
