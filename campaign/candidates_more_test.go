@@ -44,6 +44,12 @@ func TestFindCandidatesEdges(t *testing.T) {
 			want: []string{"A=y"},
 		},
 		{
+			name: "symbols the tree does not place go last, by name",
+			know: &fakeKnowledge{order: []string{"Z", "A"}},
+			bad:  "CONFIG_ZED=y;CONFIG_A=y;CONFIG_BEE=y;CONFIG_Z=y",
+			want: []string{"Z=y", "A=y", "BEE=y", "ZED=y"},
+		},
+		{
 			name: "a selector at the option's bad value does not hold it above",
 			know: &fakeKnowledge{order: []string{"SEL", "OPT"},
 				selected: map[string][]string{"OPT": {"SEL"}}},
