@@ -82,3 +82,32 @@ func TestFindCandidatesEdges(t *testing.T) {
 		})
 	}
 }
+
+// TestApplyValues: a test's config holds each kept candidate's bad value
+// as the resolver reads it (a string unquoted, with its escapes undone),
+// and the fragment is those lines alone, in candidate order.
+func TestApplyValues(t *testing.T) {
+	know := &fakeKnowledge{order: []string{"S", "N", "T"}}
+	base := config(t, `CONFIG_S="old";CONFIG_N=1;CONFIG_KEEP=y`)
+	cs := FindCandidates(know, base, config(t, `CONFIG_S="say \"hi\"";CONFIG_N=2;CONFIG_T=m;CONFIG_KEEP=y`))
+	c := cs.Apply(base, []int{0, 2})
+	if e, _ := c.Get("S"); e.Value != `say "hi"` || !e.Quoted {
+		t.Errorf("S is %+v, want the string say \"hi\"", e)
+	}
+	if got := c.Value("N"); got != "1" {
+		t.Errorf("N is %q, want the base's 1 (not kept)", got)
+	}
+	if got := c.Value("T"); got != "m" {
+		t.Errorf("T is %q, want m", got)
+	}
+	if got := c.Value("KEEP"); got != "y" {
+		t.Errorf("KEEP is %q, want the base's y", got)
+	}
+	var lines []string
+	for _, e := range cs.Fragment([]int{0, 2}).Entries() {
+		lines = append(lines, e.Line())
+	}
+	if want := []string{`CONFIG_S="say \"hi\""`, `CONFIG_T=m`}; !reflect.DeepEqual(lines, want) {
+		t.Errorf("fragment %q, want %q", lines, want)
+	}
+}
