@@ -63,3 +63,23 @@ exit 0
 		t.Errorf("the search confirmed a gone up to attempt %d, want %d as the measured 1/3 asks", most, want)
 	}
 }
+
+// TestFlakyMeasuresByDefault: a campaign declared flaky that does not say
+// how often to run the bad config runs it three times before the base.
+func TestFlakyMeasuresByDefault(t *testing.T) {
+	spec := miniSpec(t, func(s string) string { return s + "flaky = true\n" })
+	work := t.TempDir()
+	var log syncBuffer
+	if _, err := Run(context.Background(), spec, Options{Workdir: work, Log: &log}); err != nil {
+		t.Fatalf("%v\nlog:\n%s", err, log.String())
+	}
+	var roles []string
+	for _, r := range journalOf(t, work) {
+		if r.Role != "" {
+			roles = append(roles, r.Role)
+		}
+	}
+	if want := []string{"bad", "bad", "bad", "base"}; !reflect.DeepEqual(roles, want) {
+		t.Errorf("the first tests are %q, want %q", roles, want)
+	}
+}
