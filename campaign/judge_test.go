@@ -69,6 +69,10 @@ func TestCacheWithoutPrediction(t *testing.T) {
 	if len(recs) != 2 || recs[0].Hit || !recs[1].Hit || recs[1].Test != recs[0].Test || recs[1].Predicted != "" {
 		t.Fatalf("journal %+v, want a test and a hit on it found by make's config", recs)
 	}
+	// Progress counts the oracle's judgements: the hit is none.
+	if n := r.judged(); n != 1 {
+		t.Errorf("%d tests counted, want 1", n)
+	}
 }
 
 // TestUntrustedPredictionDisagrees: a prediction that did not stick is
