@@ -1,9 +1,12 @@
 package campaign
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/kcmin/kcmin/minimize"
@@ -23,5 +26,48 @@ func TestUnverifiedIsNoResult(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(r.wd.Dir, "result", "report.txt")); err != nil {
 		t.Errorf("no report: %v", err)
+	}
+}
+
+// TestReportFailureLines: the report quotes each warning of the bad build
+// once, as the log has it, followed by the facts of the other checks.
+func TestReportFailureLines(t *testing.T) {
+	tree := filepath.Join(t.TempDir(), "minitree")
+	if err := os.CopyFS(tree, os.DirFS("testdata/minitree")); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(tree, "scripts", "build.sh")
+	text, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The build prints its first warning twice, as a parallel build may.
+	warning := `	echo "vmlinux.o: warning: objtool: do_syscall_64+0x4c: call to lockdep_hardirqs_off() leaves .noinstr.text section"`
+	if !strings.Contains(string(text), warning+"\n") {
+		t.Fatal("the mini tree's build no longer prints the warning")
+	}
+	if err := os.WriteFile(script, []byte(strings.Replace(string(text), warning+"\n", warning+"\n"+warning+"\n", 1)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	check := filepath.Join(t.TempDir(), "check.sh")
+	if err := os.WriteFile(check, []byte("#!/bin/sh\necho 'signature: the command saw it'\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := miniSpec(t, func(s string) string {
+		s = regexp.MustCompile(`source = "[^"]*"`).ReplaceAllString(s, `source = "`+tree+`"`)
+		return strings.Replace(s, "[oracle]", "[oracle]\ncommand = [\""+check+"\"]", 1)
+	})
+	sum, err := Run(context.Background(), spec, Options{Workdir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(sum.Report, "do_syscall_64+0x4c"); n != 1 {
+		t.Errorf("the report quotes the repeated warning %d times, want once:\n%s", n, sum.Report)
+	}
+	if strings.Contains(sum.Report, "log: do_syscall_64") {
+		t.Errorf("the report quotes the log's facts beside its lines:\n%s", sum.Report)
+	}
+	if !strings.Contains(sum.Report, "command: the command saw it") {
+		t.Errorf("the report lacks the command's fact:\n%s", sum.Report)
 	}
 }

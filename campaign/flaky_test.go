@@ -47,6 +47,9 @@ exit 0
 	if !reflect.DeepEqual(sum.Result.Minimal, miniCulprits) || !sum.Verified {
 		t.Errorf("minimal %q (verified %v), want %q", sum.Result.Minimal, sum.Verified, miniCulprits)
 	}
+	if rate := sum.Result.FlakeRate; rate == nil || *rate != 1.0/3 {
+		t.Errorf("result.json gives the flake rate as %v, want 1/3", rate)
+	}
 	// The confirmations a deciding "gone" gets at a flake rate of 1/3:
 	// the fewest that make a wrong culprit rarer than 1 in 1000.
 	want := 1

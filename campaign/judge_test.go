@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kcmin/kcmin/kconfig"
 	"github.com/kcmin/kcmin/minimize"
@@ -72,6 +73,13 @@ func TestCacheWithoutPrediction(t *testing.T) {
 	// Progress counts the oracle's judgements: the hit is none.
 	if n := r.judged(); n != 1 {
 		t.Errorf("%d tests counted, want 1", n)
+	}
+	// So does the report, and its time is the test's: resolving,
+	// building, judging.
+	st := r.stats()
+	want := time.Duration(recs[0].ResolveMS+recs[0].BuildMS+recs[0].JudgeMS) * time.Millisecond
+	if st.Tests != 1 || st.Builds != 1 || st.CacheHits != 1 || st.Elapsed != want || recs[0].ResolveMS == 0 {
+		t.Errorf("stats %+v, want 1 test, 1 build, 1 cache hit in %v (resolved in %d ms)", st, want, recs[0].ResolveMS)
 	}
 }
 
