@@ -1,0 +1,65 @@
+package oracle
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kcmin/kcmin/build"
+)
+
+// TestCommandEdges: exit status 128 is a death, not "gone"; without a
+// source of its own the command gets the artifact's tree, and its
+// signature lines lose a CR line end.
+func TestCommandEdges(t *testing.T) {
+	a := &build.Artifact{Source: "/artifact/src", Dir: "/work/w0"}
+	f, err := Command{Argv: shell("exit 128"), Timeout: time.Minute}.Check(context.Background(), a, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Unresolved != "the command crashed or was killed (exit status 128)" {
+		t.Errorf("exit 128: %+v", f)
+	}
+	dir := t.TempDir()
+	f, err = Command{Argv: shell(`echo "source $KCMIN_SOURCE"; printf 'signature: crlf\r\n'`), Timeout: time.Minute}.Check(context.Background(), a, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log, _ := os.ReadFile(filepath.Join(dir, "command.log")); !strings.Contains(string(log), "source /artifact/src\n") {
+		t.Errorf("command.log does not give the artifact's source:\n%s", log)
+	}
+	if len(f.Facts) != 1 || f.Facts[0] != "crlf" {
+		t.Errorf("facts %q, want [crlf]", f.Facts)
+	}
+}
+
+// TestLogPatternsLineEnds: a log written with CR LF line ends matches a
+// pattern anchored at the line's end.
+func TestLogPatternsLineEnds(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "build.log")
+	if err := os.WriteFile(log, []byte("  CC init/main.o\r\nvmlinux.o: warning: objtool: f+0x1: call to g() leaves .noinstr.text section\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := LogPatterns{Patterns: []*regexp.Regexp{regexp.MustCompile(`leaves \.noinstr\.text section$`)}}
+	f, err := c.Check(context.Background(), &build.Artifact{Log: log, Dir: dir}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Present || len(f.Facts) != 1 || f.Facts[0] != "f: call to g() leaves .noinstr.text section" {
+		t.Errorf("finding %+v", f)
+	}
+}
+
+// TestNormalizeRootDir: "/" or "." as a directory to strip would eat
+// into every path and address; they are ignored.
+func TestNormalizeRootDir(t *testing.T) {
+	const line = "ld.lld: error: /usr/lib//x.a: see https://bugzilla.kernel.org ./a"
+	if got := Normalize(line, "/", ".", "./"); got != line {
+		t.Errorf("Normalize with / and . = %q", got)
+	}
+}
