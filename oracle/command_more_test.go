@@ -63,3 +63,20 @@ func TestNormalizeRootDir(t *testing.T) {
 		t.Errorf("Normalize with / and . = %q", got)
 	}
 }
+
+// TestCommandSignatureBounds: a signature line is cut at its bound, and
+// one that normalises to nothing is no fact.
+func TestCommandSignatureBounds(t *testing.T) {
+	script := `printf 'signature: %s\n' "$(head -c 5000 /dev/zero | tr '\0' y)"; echo "signature:    "`
+	f, err := Command{Argv: shell(script), Timeout: time.Minute}.Check(context.Background(), &build.Artifact{}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Facts) != 1 || len(f.Facts[0]) != maxSignatureLine || !strings.HasPrefix(f.Facts[0], "yyy") {
+		lens := make([]int, len(f.Facts))
+		for i, x := range f.Facts {
+			lens[i] = len(x)
+		}
+		t.Errorf("facts of lengths %v, want one of %d", lens, maxSignatureLine)
+	}
+}

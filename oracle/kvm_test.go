@@ -53,3 +53,19 @@ func TestBootProbesKVMOnce(t *testing.T) {
 		t.Errorf("the probe ran QEMU %d times without /dev/kvm", n)
 	}
 }
+
+// TestCancelledProbeNotKept: a probe cut short by a cancel proves
+// nothing, so the next check asks again.
+func TestCancelledProbeNotKept(t *testing.T) {
+	b, _, _ := fakeMachine(t, "", nil)
+	b.Accel = ""
+	t.Setenv("KCMIN_FAKE_KVM", "silent")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got := b.useKVM(ctx); got.usable {
+		t.Errorf("a cancelled probe says kvm works: %+v", got)
+	}
+	if b.kvm != nil {
+		t.Errorf("a cancelled probe's answer %+v was kept", *b.kvm)
+	}
+}
