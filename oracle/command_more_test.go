@@ -80,3 +80,34 @@ func TestCommandSignatureBounds(t *testing.T) {
 		t.Errorf("facts of lengths %v, want one of %d", lens, maxSignatureLine)
 	}
 }
+
+// TestLogPatternsLongLine: the part of a line past the bound is dropped,
+// not read as a line of its own.
+func TestLogPatternsLongLine(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "build.log")
+	line := strings.Repeat("x", maxLine+10) + " leaves .noinstr.text section\n"
+	if err := os.WriteFile(log, []byte(line+"  LD vmlinux\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := LogPatterns{Patterns: []*regexp.Regexp{regexp.MustCompile(`^\S* ?leaves \.noinstr\.text section`)}}
+	f, err := c.Check(context.Background(), &build.Artifact{Log: log, Dir: dir}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Present {
+		t.Errorf("the tail of a long line matched on its own: %q", f.Facts)
+	}
+}
+
+// TestNormalizeNestedDirs: a build dir inside the source tree is stripped
+// whole, whatever order the dirs come in.
+func TestNormalizeNestedDirs(t *testing.T) {
+	const line = "/work/linux/build/include/generated/autoconf.h:3: and /work/linux/kernel/fork.c"
+	const want = "include/generated/autoconf.h: and kernel/fork.c"
+	for _, dirs := range [][]string{{"/work/linux", "/work/linux/build"}, {"/work/linux/build", "/work/linux"}} {
+		if got := Normalize(line, dirs...); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", dirs, got, want)
+		}
+	}
+}
