@@ -5,11 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/kcmin/kcmin/minimize"
+	"github.com/kcmin/kcmin/report"
 )
 
 // TestUnverifiedIsNoResult: a search whose result did not reproduce when
@@ -69,5 +71,27 @@ func TestReportFailureLines(t *testing.T) {
 	}
 	if !strings.Contains(sum.Report, "command: the command saw it") {
 		t.Errorf("the report lacks the command's fact:\n%s", sum.Report)
+	}
+}
+
+// TestReportChoiceTogether: the symbols of one candidate (a choice's
+// members) change together, so the report keeps them in one fragment.
+func TestReportChoiceTogether(t *testing.T) {
+	r, _ := miniRunner(t, nil, Options{})
+	r.cands = Candidates{List: []Candidate{
+		{Options: []Option{{Name: "HZ_100", Base: "n", Bad: "y", DefinedIn: "kernel/Kconfig.hz"}, {Name: "HZ_250", Base: "y", Bad: "n", DefinedIn: "kernel/Kconfig.hz"}}},
+		{Options: []Option{{Name: "C", Base: "n", Bad: "y", DefinedIn: "Kconfig"}}},
+	}}
+	l := report.Plan(r.reportInput(minimize.Result{Culprits: []int{0, 1}, Verified: true}))
+	got := map[string][]string{}
+	for _, f := range l.Fragments {
+		got[f.Path] = f.Lines
+	}
+	want := map[string][]string{
+		"kernel/configs/hz.config": {"CONFIG_HZ_100=y", "# CONFIG_HZ_250 is not set"},
+		"kernel/configs/c.config":  {"CONFIG_C=y"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("fragments %v, want %v", got, want)
 	}
 }

@@ -14,7 +14,9 @@ import (
 func TestJournalLastLineWithoutEnd(t *testing.T) {
 	path := filepath.Join(t.TempDir(), journalFile)
 	first := `{"test":1,"subset":["A"],"attempt":0,"outcome":"gone"}` + "\n"
-	torn := `{"test":2,"subset":["B"],"attempt":0,"outcome":"gone"}`
+	// Longer than the record that follows, so a journal that does not cut
+	// it would keep its end.
+	torn := `{"test":2,"subset":["B` + strings.Repeat(`","B`, 100) + `"],"attempt":0,"outcome":"gone"}`
 	if err := os.WriteFile(path, []byte(first+torn), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +41,9 @@ func TestJournalLastLineWithoutEnd(t *testing.T) {
 	}
 	if want := [][]string{{"A"}, {"C"}}; !reflect.DeepEqual(subsets, want) {
 		t.Errorf("subsets %q after the append, want %q", subsets, want)
+	}
+	if data, _ := os.ReadFile(path); strings.Count(string(data), "\n") != 2 || !strings.HasSuffix(string(data), "\n") {
+		t.Errorf("the journal is not two whole lines:\n%s", data)
 	}
 }
 
