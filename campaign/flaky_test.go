@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,22 +68,31 @@ exit 0
 	}
 }
 
-// TestFlakyMeasuresByDefault: a campaign declared flaky that does not say
-// how often to run the bad config runs it three times before the base.
-func TestFlakyMeasuresByDefault(t *testing.T) {
-	spec := miniSpec(t, func(s string) string { return s + "flaky = true\n" })
-	work := t.TempDir()
-	var log syncBuffer
-	if _, err := Run(context.Background(), spec, Options{Workdir: work, Log: &log}); err != nil {
-		t.Fatalf("%v\nlog:\n%s", err, log.String())
-	}
-	var roles []string
-	for _, r := range journalOf(t, work) {
-		if r.Role != "" {
-			roles = append(roles, r.Role)
-		}
-	}
-	if want := []string{"bad", "bad", "bad", "base"}; !reflect.DeepEqual(roles, want) {
-		t.Errorf("the first tests are %q, want %q", roles, want)
+// TestFlakyMeasures: a campaign declared flaky runs the bad config as
+// often as repeats says before the base, three times when it does not
+// say; once is no measurement.
+func TestFlakyMeasures(t *testing.T) {
+	for _, c := range []struct {
+		repeats string
+		bad     int
+	}{{"", 3}, {"repeats = 2\n", 2}, {"repeats = 1\n", 1}} {
+		t.Run(fmt.Sprintf("%q", c.repeats), func(t *testing.T) {
+			spec := miniSpec(t, func(s string) string { return s + "flaky = true\n" + c.repeats })
+			work := t.TempDir()
+			var log syncBuffer
+			if _, err := Run(context.Background(), spec, Options{Workdir: work, Log: &log}); err != nil {
+				t.Fatalf("%v\nlog:\n%s", err, log.String())
+			}
+			var roles []string
+			for _, r := range journalOf(t, work) {
+				if r.Role != "" {
+					roles = append(roles, r.Role)
+				}
+			}
+			want := append(slices.Repeat([]string{"bad"}, c.bad), "base")
+			if !reflect.DeepEqual(roles, want) {
+				t.Errorf("the first tests are %q, want %q", roles, want)
+			}
+		})
 	}
 }

@@ -115,3 +115,54 @@ func TestNoBuildCampaign(t *testing.T) {
 		t.Error("a campaign without a target has a build log")
 	}
 }
+
+// TestCheckNoBuild: kcmin check on a campaign without a target judges
+// the resolved config and builds nothing.
+func TestCheckNoBuild(t *testing.T) {
+	check := filepath.Join(t.TempDir(), "check.sh")
+	if err := os.WriteFile(check, []byte("#!/bin/sh\ngrep -qx CONFIG_C=y \"$KCMIN_CONFIG\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := miniSpec(t, func(s string) string {
+		s = strings.Replace(s, `log_patterns = ['objtool: .* leaves \.noinstr\.text section']`, `command = ["`+check+`"]`, 1)
+		return strings.Replace(s, "[kernel]", "[kernel]\ntarget = \"\"", 1)
+	})
+	res, err := Check(t.Context(), spec, CheckOptions{Workdir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Verdict != "reproduces" || res.Built {
+		t.Errorf("check %+v, want reproduces without a build", res)
+	}
+	if _, err := os.Stat(filepath.Join(res.Dir, "build.log")); err == nil {
+		t.Error("the check of a campaign without a target has a build log")
+	}
+}
+
+// TestBadFragments: a bad config given as fragments is the base with the
+// fragments merged, in order: a later fragment wins.
+func TestBadFragments(t *testing.T) {
+	spec := miniSpec(t, nil)
+	dir := filepath.Dir(spec.File)
+	frags := []string{filepath.Join(dir, "one.config"), filepath.Join(dir, "two.config")}
+	for i, text := range []string{"CONFIG_A=y\nCONFIG_B=y\nCONFIG_C=y\n", "CONFIG_D=y\n# CONFIG_C is not set\nCONFIG_C=y\nCONFIG_N=30\n"} {
+		if err := os.WriteFile(frags[i], []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spec.Config.Bad, spec.Config.BadFragments = "", frags
+	r, err := start(t.Context(), spec, Options{Workdir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.close()
+	var got []string
+	for _, c := range r.cands.List {
+		for _, o := range c.Options {
+			got = append(got, o.Name+"="+o.Bad)
+		}
+	}
+	if want := []string{"D=y", "A=y", "B=y", "C=y", "N=30"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("candidates %q, want %q", got, want)
+	}
+}
