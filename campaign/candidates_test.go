@@ -185,10 +185,7 @@ func TestFindCandidates(t *testing.T) {
 			}
 			// The search's view: every Deps list sorted, acyclic by
 			// construction (a cycle became one candidate).
-			p := cs.Problem()
-			if p.N != len(cs.List) {
-				t.Errorf("problem has %d candidates, want %d", p.N, len(cs.List))
-			}
+			checkProblem(t, cs)
 		})
 	}
 }

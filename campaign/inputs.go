@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -129,7 +131,7 @@ func warnUnknown(log io.Writer, unknown []kconfig.Entry) {
 	if len(first) == 0 {
 		return
 	}
-	names := sortedKeys(first)
+	names := slices.Sorted(maps.Keys(first))
 	for i, n := range names {
 		names[i] = fmt.Sprintf("%s%s (%s)", kconfig.ConfigPrefix, n, first[n])
 	}

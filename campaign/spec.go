@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -408,9 +409,9 @@ func (l *loader) unknownKeys() {
 		reported = append(reported, key)
 		if _, ok := knownKeys[key[0]]; !ok {
 			if len(key) == 1 && l.md.Type(key...) == "Hash" {
-				l.errorf(key.String(), "unknown section [%s]; sections are %s", key[0], strings.Join(sortedKeys(knownKeys), ", "))
+				l.errorf(key.String(), "unknown section [%s]; sections are %s", key[0], strings.Join(slices.Sorted(maps.Keys(knownKeys)), ", "))
 			} else {
-				l.errorf(key.String(), "unknown key; keys belong in a section: %s", strings.Join(sortedKeys(knownKeys), ", "))
+				l.errorf(key.String(), "unknown key; keys belong in a section: %s", strings.Join(slices.Sorted(maps.Keys(knownKeys)), ", "))
 			}
 			continue
 		}
@@ -429,15 +430,6 @@ func (l *loader) unknownKeys() {
 
 func hasPrefix(key, prefix toml.Key) bool {
 	return len(key) >= len(prefix) && slices.Equal(key[:len(prefix)], prefix)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func (l *loader) defined(key string) bool {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,8 +115,31 @@ func TestLoadVariants(t *testing.T) {
 				}
 				return ""
 			}},
-		{"no build, a command judges", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./check.sh\", \"x\"]", 1) + "[kernel]\n",
-			nil},
+		{"no build, a command judges", strings.NewReplacer("[oracle]", "[oracle]\ncommand = [\"./check.sh\", \"x\"]",
+			"[kernel]", "[kernel]\ntarget = \"\"", `log_patterns = ['objtool: .* leaves \.noinstr\.text section']`, "").Replace(goodSpec),
+			func(s *Spec) string {
+				want := []string{filepath.Join(dir, "check.sh"), "x"}
+				if s.Kernel.Target != "" || !slices.Equal(s.Oracle.Command, want) || len(s.Oracle.LogPatterns) != 0 {
+					return fmt.Sprintf("target %q, command %q, patterns %v", s.Kernel.Target, s.Oracle.Command, s.Oracle.LogPatterns)
+				}
+				// The workdir's copy keeps the command and the empty target.
+				c, err := s.Canonical()
+				if err != nil {
+					return err.Error()
+				}
+				back := filepath.Join(t.TempDir(), "campaign.toml")
+				if err := os.WriteFile(back, c, 0o644); err != nil {
+					return err.Error()
+				}
+				b, err := Load(back)
+				if err != nil {
+					return fmt.Sprintf("canonical form does not load: %v\n%s", err, c)
+				}
+				if b.Kernel.Target != "" || !slices.Equal(b.Oracle.Command, want) {
+					return fmt.Sprintf("canonical form loads as target %q, command %q:\n%s", b.Kernel.Target, b.Oracle.Command, c)
+				}
+				return ""
+			}},
 		{"target empty with a command", strings.Replace(strings.Replace(strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./check.sh\"]", 1), `make_vars`, "target = \"\"\nmake_vars", 1), `log_patterns = ['objtool: .* leaves \.noinstr\.text section']`, "", 1),
 			func(s *Spec) string {
 				if s.Kernel.Target != "" || s.Oracle.Command[0] != filepath.Join(dir, "check.sh") {
@@ -159,12 +183,6 @@ func TestLoadVariants(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := Load(writeSpec(t, dir, tt.text))
-			if tt.check == nil {
-				if err == nil {
-					t.Fatal("loaded a file that declares [kernel] twice")
-				}
-				return
-			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,6 +253,7 @@ func TestLoadErrors(t *testing.T) {
 			"minimize.toml:11: boot.qemu: /no/qemu-system-aarch64: no such file or directory: apt-get install qemu-system-arm"}},
 		{"command not executable", strings.Replace(goodSpec, "[oracle]", "[oracle]\ncommand = [\"./bad.config\"]", 1), []string{"oracle.command: " + filepath.Join(dir, "bad.config") + ": not an executable file"}},
 		{"syntax error", goodSpec + "[search\n", []string{"minimize.toml:10: "}},
+		{"syntax: a section twice", goodSpec + "[kernel]\n", []string{"minimize.toml:10: Key 'kernel' has already been defined"}},
 		{"log patterns without a build", strings.Replace(goodSpec, "[kernel]", "[kernel]\ntarget = ''", 1), []string{"minimize.toml:3: kernel.target: empty target (no build), but oracle.log_patterns look at the build log"}},
 		{"bad elf", goodSpec + "[elf]\nundefined = '('\nby_pattern = 1\n", []string{
 			`minimize.toml:11: elf.undefined: bad pattern "(": missing closing )`,

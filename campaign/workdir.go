@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -238,7 +239,7 @@ func (w *Workdir) setAside() (string, error) {
 // kcmin resumes.
 func diffLines(have, want string) []string {
 	h, wnt := identityKeys(have), identityKeys(want)
-	if !slices.ContainsFunc(sortedKeys(h), isTreeKey) {
+	if !slices.ContainsFunc(slices.Sorted(maps.Keys(h)), isTreeKey) {
 		for k := range wnt {
 			if isTreeKey(k) {
 				delete(wnt, k)
@@ -246,7 +247,7 @@ func diffLines(have, want string) []string {
 		}
 	}
 	var out []string
-	for _, k := range sortedKeys(wnt) {
+	for _, k := range slices.Sorted(maps.Keys(wnt)) {
 		if h[k] != wnt[k] {
 			if _, ok := h[k]; !ok {
 				out = append(out, k+" is new")
@@ -255,7 +256,7 @@ func diffLines(have, want string) []string {
 			}
 		}
 	}
-	for _, k := range sortedKeys(h) {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		if _, ok := wnt[k]; !ok {
 			out = append(out, k+" is gone")
 		}

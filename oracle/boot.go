@@ -474,7 +474,7 @@ func (b *Boot) verdict(res *bootResult, con *console, exited bool, p *proc, time
 	if p.said() != "" {
 		res.notes = append(res.notes, "qemu said: "+p.lastError())
 	}
-	res.facts = dedupSorted(res.facts)
+	res.facts = sortedSet(res.facts)
 }
 
 // A machine whose every CPU is halted with interrupts off is dead: only
@@ -618,7 +618,7 @@ func hangLocations(cpus []cpuState, syms *lazySymbols) (facts, notes []string) {
 	if len(busy) == 0 {
 		busy = idle
 	}
-	for _, loc := range dedupSorted(busy) {
+	for _, loc := range sortedSet(busy) {
 		facts = append(facts, "hang at "+loc)
 	}
 	return facts, notes

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -261,11 +263,7 @@ func parseTestLine(line string) (sym, l string) {
 }
 
 func sortedMapKeys(m map[string]string) []string {
-	keys := make(map[string]bool, len(m))
-	for k := range m {
-		keys[k] = true
-	}
-	return sortedKeys(keys)
+	return slices.Sorted(maps.Keys(m))
 }
 
 func contains(list []string, s string) bool {

@@ -5,10 +5,11 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 
 	"github.com/kcmin/kcmin/build"
 )
@@ -192,15 +193,10 @@ func (e *ELF) finding(path string, found []elfFact) Finding {
 		facts[f.kind+": "+key] = true
 		perKind[f.kind] = append(perKind[f.kind], f.name)
 	}
-	fd := Finding{Present: len(facts) > 0, Facts: sortedKeys(facts)}
+	fd := Finding{Present: len(facts) > 0, Facts: slices.Sorted(maps.Keys(facts))}
 	fd.Notes = append(fd.Notes, "file: "+path)
-	kinds := make([]string, 0, len(perKind))
-	for k := range perKind {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for _, k := range kinds {
-		names := dedupSorted(perKind[k])
+	for _, k := range slices.Sorted(maps.Keys(perKind)) {
+		names := sortedSet(perKind[k])
 		shown := names
 		if len(shown) > maxNotes {
 			shown = shown[:maxNotes]
@@ -212,25 +208,4 @@ func (e *ELF) finding(path string, found []elfFact) Finding {
 		fd.Notes = append(fd.Notes, note)
 	}
 	return fd
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func dedupSorted(s []string) []string {
-	s = append([]string(nil), s...)
-	sort.Strings(s)
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }

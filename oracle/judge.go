@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/kcmin/kcmin/build"
@@ -183,17 +183,13 @@ func (j Judgement) Against(mode MatchMode, bad []string) Judgement {
 	return j
 }
 
-// sortedSet sorts l and drops duplicates.
+// sortedSet is l sorted without duplicates, in a new slice: callers pass
+// lists they keep using (a finding's facts, a map's values).
 func sortedSet(l []string) []string {
 	if len(l) == 0 {
 		return nil
 	}
-	sort.Strings(l)
-	out := l[:1]
-	for _, s := range l[1:] {
-		if s != out[len(out)-1] {
-			out = append(out, s)
-		}
-	}
-	return out
+	out := slices.Clone(l)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -485,7 +486,7 @@ func Write(dir string, in *Input) (Result, error) {
 		}
 		files[filepath.Base(in.Base.File)] = data
 	}
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return r, fmt.Errorf("write report: %w", err)
@@ -502,13 +503,4 @@ func lines(ls []string) string {
 		return ""
 	}
 	return strings.Join(ls, "\n") + "\n"
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
