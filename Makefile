@@ -17,8 +17,10 @@ export KCMIN_LINUX := $(LINUX)
 
 all: build
 
+# -buildvcs=auto: --version names the revision even where GOFLAGS turns
+# stamping off.
 build:
-	$(GO) build -o bin/kcmin ./cmd/kcmin
+	$(GO) build -buildvcs=auto -o bin/kcmin ./cmd/kcmin
 
 # Install only what is missing, so a machine that has it all pays nothing.
 deps:

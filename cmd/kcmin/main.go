@@ -117,7 +117,8 @@ func version(info *debug.BuildInfo) string {
 		return "kcmin (unknown)"
 	}
 	v := "kcmin " + info.Main.Version
-	if info.Main.Version == "" {
+	if info.Main.Version == "" || strings.HasPrefix(info.Main.Version, "v0.0.0-") {
+		// A pseudo-version only spells the revision and time again.
 		v = "kcmin (devel)"
 	}
 	var rev, day, dirty string

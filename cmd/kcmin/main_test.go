@@ -430,6 +430,10 @@ func TestVersion(t *testing.T) {
 			{Key: "vcs.modified", Value: "true"},
 		}}, "kcmin (devel) 1a2b3c4+dirty"},
 		{"a release", &debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}}, "kcmin v1.2.0"},
+		{"a pseudo-version", &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261201104601-d3c2290b96df"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "d3c2290b96df"},
+			{Key: "vcs.time", Value: "2026-12-01T10:46:01Z"},
+		}}, "kcmin (devel) d3c2290 2026-12-01"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := version(tc.info); got != tc.want {
