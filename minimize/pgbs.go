@@ -1,0 +1,4 @@
+package minimize
+
+// pgbs is generalized binary splitting for several tests at once.
+func (s *search) pgbs() error { return s.gbs() }
