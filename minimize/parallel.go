@@ -26,7 +26,7 @@ const (
 	// minNeed is the least chance of being needed for which a question
 	// is started before it is asked: below it, a worker's test would
 	// mostly be wasted.
-	minNeed = 0.3
+	minNeed = 0.5
 	// expansionsPerWorker bounds the replays under hypothetical answers
 	// made to fill the idle workers.
 	expansionsPerWorker = 3

@@ -119,22 +119,33 @@ func TestOneWorkerIsSequential(t *testing.T) {
 // TestParallelExact: the exact culprits, verified, with 2 to 16 workers,
 // flaky and unresolved answers and dependencies included.
 func TestParallelExact(t *testing.T) {
-	seeds := 20
+	seeds := 12
 	if testing.Short() {
-		seeds = 6
+		seeds = 4
+	}
+	specs := []synth.Spec{
+		{N: 2000, K: 4, Layout: synth.Random},
+		{N: 500, K: 3, Layout: synth.Pairs, Deps: true},
+		{N: 2000, K: 4, Layout: synth.Random, Flaky: 0.1},
+		{N: 2000, K: 4, Layout: synth.Random, Unresolved: 0.1},
+		{N: 300, K: 3, Layout: synth.Clustered, Flaky: 0.1, Unresolved: 0.1, Deps: true},
+		{N: 300, K: 6, Layout: synth.Random, Unresolved: 0.3, Deps: true},
+		{N: 40, K: 1, Layout: synth.Random},
+		{N: 3, K: 3, Layout: synth.Random},
 	}
 	for _, w := range []int{2, 4, 8, 16} {
 		for _, algo := range []minimize.Algorithm{minimize.GBS, minimize.Bisect} {
+			// Bisection gains from speculation alone: slower to replay,
+			// it is checked on the small problems.
+			if algo == minimize.Bisect && w > 4 {
+				continue
+			}
 			t.Run(fmt.Sprintf("%s/workers=%d", algo, w), func(t *testing.T) {
 				for seed := range seeds {
-					for _, spec := range []synth.Spec{
-						{N: 2000, K: 4, Layout: synth.Random},
-						{N: 500, K: 3, Layout: synth.Pairs, Deps: true},
-						{N: 2000, K: 4, Layout: synth.Random, Flaky: 0.1},
-						{N: 2000, K: 4, Layout: synth.Random, Unresolved: 0.1},
-						{N: 300, K: 3, Layout: synth.Clustered, Flaky: 0.1, Unresolved: 0.1, Deps: true},
-						{N: 40, K: 1, Layout: synth.Random},
-					} {
+					for _, spec := range specs {
+						if algo == minimize.Bisect && spec.N > 500 {
+							continue
+						}
 						spec.Seed = uint64(seed)
 						c := synth.New(spec)
 						sc, err := minimize.NewScheduler(algo, c.Problem, w, nil)

@@ -253,7 +253,6 @@ func (s *search) freshPools(m *model, b belief, owned []bool, r int, pending *[]
 		return b.cleanOf(tally{pre[e].mass - pre[a].mass, pre[e].nb - pre[a].nb})
 	}
 	var cuts []int
-	lambda := -math.Log(max(1e-300, cleanBetween(0, len(list))))
 	// Cut at even odds, as gbs does, while workers are left.
 	for a := 0; a < len(list) && len(cuts) < r; {
 		e := a + 1
@@ -267,17 +266,30 @@ func (s *search) freshPools(m *model, b belief, owned []bool, r int, pending *[]
 		cuts = append(cuts, e)
 		a = e
 	}
-	if cuts[len(cuts)-1] == len(list) && len(cuts) < r && lambda > 1 {
+	// The culprits expected among the list: its share of the prior mass
+	// of the undecided.
+	mass := 0.0
+	for _, i := range list {
+		mass += m.w[i]
+	}
+	expect := b.expected() * mass / max(1e-300, b.mass)
+	if cuts[len(cuts)-1] == len(list) && len(cuts) < r && expect > 1 {
 		// Everything fits in fewer pools than workers: cut it into r
-		// pools of equal odds instead, smaller pools to split.
+		// pools of equal prior mass instead, smaller pools to split.
 		cuts = cuts[:0]
-		a := 0
+		a, acc := 0, 0.0
 		for i := 1; i <= r && a < len(list); i++ {
-			e := a + 1
-			for e < len(list) && -math.Log(max(1e-300, cleanBetween(0, e))) < lambda*float64(i)/float64(r) {
+			e := a
+			for e < len(list) && (e == a || acc+m.w[list[e]] <= mass*float64(i)/float64(r)) {
+				acc += m.w[list[e]]
 				e++
 			}
-			e = valid(e)
+			if v := valid(e); v > e {
+				for _, j := range list[e:v] {
+					acc += m.w[j]
+				}
+				e = v
+			}
 			if i == r {
 				e = len(list)
 			}
