@@ -128,13 +128,6 @@ func (sc *Scheduler) Answer(q Question, o Outcome) error {
 	return nil
 }
 
-// Abandon forgets that q is in flight (its test failed or was stopped):
-// it may be started again.
-func (sc *Scheduler) Abandon(q Question) {
-	delete(sc.inflight, q.id(sc.p.N))
-	sc.planned = false
-}
-
 // Done says whether the search is over, and its result: when it is not
 // over, the counts of the answers consumed so far.
 func (sc *Scheduler) Done() (Result, bool, error) {

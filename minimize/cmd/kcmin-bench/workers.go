@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -74,7 +75,7 @@ func simulate(spec synth.Spec, algo minimize.Algorithm, w, seed int) (rounds, te
 		}
 		rounds++
 		for _, q := range round {
-			o, err := c.Test(nil, q.Kept, q.Attempt)
+			o, err := c.Test(context.Background(), q.Kept, q.Attempt)
 			if err != nil {
 				return 0, 0, false, err
 			}
