@@ -121,7 +121,7 @@ func TestOneWorkerIsSequential(t *testing.T) {
 func TestParallelExact(t *testing.T) {
 	seeds := 12
 	if testing.Short() {
-		seeds = 4
+		seeds = 2
 	}
 	specs := []synth.Spec{
 		{N: 2000, K: 4, Layout: synth.Random},
@@ -183,7 +183,11 @@ func TestParallelFinishOrder(t *testing.T) {
 					t.Fatal(err)
 				}
 				_, wantRes := step(t, sc, c.Test, func(int) int { return 0 }, -1)
-				for order := range 3 {
+				orders := 3
+				if testing.Short() {
+					orders = 1
+				}
+				for order := range orders {
 					r := rand.New(rand.NewPCG(uint64(order), 9))
 					var got []minimize.Progress
 					sc, err := minimize.NewScheduler(minimize.GBS, c.Problem, w, func(p minimize.Progress) { got = append(got, p) })
@@ -231,7 +235,11 @@ func TestParallelResume(t *testing.T) {
 					t.Fatal(err)
 				}
 				all, want := step(t, sc, c.Test, func(int) int { return 0 }, -1)
-				for m := 1; m < len(all); m += 1 + len(all)/7 {
+				kills := 7
+				if testing.Short() {
+					kills = 3
+				}
+				for m := 1; m < len(all); m += 1 + len(all)/kills {
 					type entry struct {
 						q minimize.Question
 						o minimize.Outcome

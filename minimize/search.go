@@ -399,7 +399,7 @@ func (s *search) without(pool []int) []int {
 	for _, i := range pool {
 		drop[i] = true
 	}
-	var kept []int
+	kept := make([]int, 0, s.n-len(pool))
 	for i := range s.n {
 		if s.state[i] != eliminated && !drop[i] {
 			kept = append(kept, i)
@@ -670,13 +670,14 @@ func (s *search) askRound(kept []int, round int) (Outcome, error) {
 func (s *search) upcoming(kept []int, round int) (Question, bool) {
 	k := key(kept, s.n)
 	rec := s.memo[k]
+	// kept is not copied: the callers hand over sets they never change.
 	if round == 0 {
-		return Question{Kept: slices.Clone(kept)}, rec == nil
+		return Question{Kept: kept}, rec == nil
 	}
 	if rec == nil || rec.settled() != Gone || s.known[k] || len(rec.answers) > round {
 		return Question{}, false
 	}
-	return Question{Kept: slices.Clone(kept), Attempt: len(rec.answers)}, true
+	return Question{Kept: kept, Attempt: len(rec.answers)}, true
 }
 
 // announce tells a scheduler which questions the coming asks of round
