@@ -334,7 +334,8 @@ func (sc *Scheduler) enough(need map[string]float64, found []Question, top float
 // calls, result and progress depend only on the answers, never on the
 // order in which tests finish; with one worker it makes exactly the calls
 // of Minimize. Calls for questions the search turns out not to need still
-// happen (a caller that journals in test keeps their answers). On return,
+// happen (a caller that journals in test keeps their answers); the
+// Result counts the answers the search consumed, not these. On return,
 // no call of test is running: the ones still running when the search ends
 // or fails are cancelled through their context and waited for.
 func MinimizeParallel(ctx context.Context, algo Algorithm, p Problem, workers int, test Test, progress func(Progress)) (Result, error) {
