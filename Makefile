@@ -54,6 +54,7 @@ short:
 
 bench:
 	$(GO) run ./minimize/cmd/kcmin-bench
+	$(GO) run ./minimize/cmd/kcmin-bench -workers 1,2,4,8,16
 
 e2e: deps linux build
 	$(GO) test -tags e2e -timeout 6h -run E2E -v ./campaign/...

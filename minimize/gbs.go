@@ -211,18 +211,7 @@ func (b belief) expected() float64 {
 // stayed: the estimate never stops it.
 func (s *search) gbs() error {
 	m := newModel(s)
-	s.estimate = func() int {
-		b := m.posterior()
-		d := b.expected()
-		if b.u == 0 {
-			return 0
-		}
-		left := 1.0
-		if d > 0 {
-			left += lchoose(b.u, int(math.Ceil(d)))/math.Ln2 + d
-		}
-		return int(math.Ceil(left))
-	}
+	s.estimate = m.testsLeft
 	lastAlive := -1
 	for {
 		if err := s.ctx.Err(); err != nil {
@@ -239,6 +228,22 @@ func (s *search) gbs() error {
 			return err
 		}
 	}
+}
+
+// testsLeft estimates the tests the search proper still needs: the
+// information left in the culprits among the undecided, a test per
+// culprit and the last revert.
+func (m *model) testsLeft() int {
+	b := m.posterior()
+	d := b.expected()
+	if b.u == 0 {
+		return 0
+	}
+	left := 1.0
+	if d > 0 {
+		left += lchoose(b.u, int(math.Ceil(d)))/math.Ln2 + d
+	}
+	return int(math.Ceil(left))
 }
 
 // tally is what a set of candidates weighs in belief.clean.

@@ -17,23 +17,39 @@ import (
 // from test (a cancelled context) ends the search; the Result then holds the
 // counts so far.
 func Minimize(ctx context.Context, algo Algorithm, p Problem, test Test, progress func(Progress)) (Result, error) {
+	_, res, err := runSearch(ctx, algo, p, 1, test, progress, nil)
+	return res, err
+}
+
+// runSearch is Minimize for a search planned for width tests in flight;
+// hook, if not nil, sees the search before it starts (a replay reads its
+// announced questions and hints through it).
+func runSearch(ctx context.Context, algo Algorithm, p Problem, width int, test Test, progress func(Progress), hook func(*search)) (*search, Result, error) {
 	if err := p.validate(); err != nil {
-		return Result{}, err
+		return nil, Result{}, err
 	}
 	if algo == "" {
 		algo = Auto
 	}
 	s := newSearch(ctx, p, test, progress)
+	s.width = max(1, width)
+	if hook != nil {
+		hook(s)
+	}
 	var err error
 	switch algo {
 	case Auto, GBS:
-		err = s.gbs()
+		if s.width > 1 {
+			err = s.pgbs()
+		} else {
+			err = s.gbs()
+		}
 	case Bisect:
 		err = s.bisect()
 	case DDMin:
 		err = s.ddmin()
 	default:
-		return Result{}, fmt.Errorf("minimize: unknown algorithm %q", algo)
+		return nil, Result{}, fmt.Errorf("minimize: unknown algorithm %q", algo)
 	}
 	if err == nil {
 		err = s.verify()
@@ -41,9 +57,9 @@ func Minimize(ctx context.Context, algo Algorithm, p Problem, test Test, progres
 	s.res.Culprits = s.culprits()
 	s.res.FalseGone = s.falseGone()
 	if err != nil {
-		return s.res, fmt.Errorf("minimize (%s, %d candidates) after %d tests: %w", algo, p.N, s.res.Tests, err)
+		return s, s.res, fmt.Errorf("minimize (%s, %d candidates) after %d tests: %w", algo, p.N, s.res.Tests, err)
 	}
-	return s.res, nil
+	return s, s.res, nil
 }
 
 func (p *Problem) validate() error {
@@ -179,6 +195,18 @@ type search struct {
 	verifying bool
 	found     int // culprits found by the search (not counting ancestors)
 	estimate  func() int
+
+	// width is the number of tests the caller can run at once; a search
+	// planned for one is the sequential one.
+	width int
+	// hint is the chance that the next question reproduces, set by the
+	// code that asks it; announced lists questions that will be asked
+	// after the next one whatever it answers. Neither changes what is
+	// asked: they tell a scheduler what to start early.
+	hint      float64
+	announced []Question
+	// hints asks for hints that cost a computation of their own.
+	hints bool
 }
 
 func newSearch(ctx context.Context, p Problem, test Test, progress func(Progress)) *search {
@@ -189,6 +217,7 @@ func newSearch(ctx context.Context, p Problem, test Test, progress func(Progress
 		deferred: make([]bool, n),
 		memo:     make(map[string]*record),
 		known:    make(map[string]bool),
+		hint:     0.5,
 	}
 	s.order, s.pos, s.anc, s.desc = workOrder(n, p.Deps)
 	all := make([]int, n)
@@ -286,6 +315,7 @@ func (s *search) ask(kept []int, again bool) (Outcome, error) {
 		attempt = len(r.answers)
 	}
 	o, err := s.test(s.ctx, kept, attempt)
+	s.hint = 0.5
 	if err != nil {
 		return Unresolved, err
 	}
@@ -369,7 +399,7 @@ func (s *search) without(pool []int) []int {
 	for _, i := range pool {
 		drop[i] = true
 	}
-	var kept []int
+	kept := make([]int, 0, s.n-len(pool))
 	for i := range s.n {
 		if s.state[i] != eliminated && !drop[i] {
 			kept = append(kept, i)
@@ -517,11 +547,17 @@ func (s *search) verifyRounds(kept []int, r int) (bool, error) {
 		}
 	}
 	for round := 0; round <= r; round++ {
+		// The checks of a round are asked whatever the others answer
+		// (unless a removal reproduces, which is rare): a scheduler may
+		// run them all at once.
+		s.announce(append([][]int{kept}, removals...), round)
+		s.hint = 0.95
 		if _, err := s.askRound(kept, round); err != nil {
 			return false, err
 		}
 		var unresolved []int
 		for n, rest := range removals {
+			s.hint = 0.1
 			o, err := s.askRound(rest, round)
 			if err != nil {
 				return false, err
@@ -628,6 +664,31 @@ func (s *search) askRound(kept []int, round int) (Outcome, error) {
 		return o, nil
 	}
 	return s.ask(kept, true)
+}
+
+// upcoming is the question askRound(kept, round) would ask, if any.
+func (s *search) upcoming(kept []int, round int) (Question, bool) {
+	k := key(kept, s.n)
+	rec := s.memo[k]
+	// kept is not copied: the callers hand over sets they never change.
+	if round == 0 {
+		return Question{Kept: kept}, rec == nil
+	}
+	if rec == nil || rec.settled() != Gone || s.known[k] || len(rec.answers) > round {
+		return Question{}, false
+	}
+	return Question{Kept: kept, Attempt: len(rec.answers)}, true
+}
+
+// announce tells a scheduler which questions the coming asks of round
+// will be; it replaces the previous announcement.
+func (s *search) announce(sets [][]int, round int) {
+	s.announced = s.announced[:0]
+	for _, kept := range sets {
+		if q, ok := s.upcoming(kept, round); ok {
+			s.announced = append(s.announced, q)
+		}
+	}
 }
 
 func (s *search) bits(kept []int) []uint64 {

@@ -24,6 +24,9 @@ type strategy interface {
 // searched for one, and a pool that cannot be judged is split.
 func (s *search) resolvePool(pool []int, st strategy) error {
 	for len(pool) > 0 {
+		if s.hints {
+			s.hint = st.clean(pool)
+		}
 		o, err := s.revert(pool)
 		if err != nil {
 			return err

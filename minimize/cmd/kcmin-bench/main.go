@@ -10,8 +10,16 @@
 // the test of the result itself; verify is the mean number of further
 // single-removal tests of the final verification, total the mean of all.
 //
+// With several workers (-workers) it simulates W workers and tests that
+// all take the same time, and prints, verification included, the mean
+// makespan in tests' time (rounds) and the mean of the tests started,
+// needed or not:
+//
+//	bench n=2000 k=4 layout=random flaky=0 unresolved=0 algo=gbs workers=4 rounds=13.2 max=14 tests=49.1 exact=1.00
+//
 //	go run ./minimize/cmd/kcmin-bench             # the whole grid, 50 seeds
 //	go run ./minimize/cmd/kcmin-bench -n 2000 -k 4 -seeds 200
+//	go run ./minimize/cmd/kcmin-bench -workers 1,4 -n 2000
 package main
 
 import (
@@ -59,9 +67,14 @@ func run(w io.Writer, args []string) error {
 	ns := fs.String("n", "", "only these candidate counts (comma-separated)")
 	ks := fs.String("k", "", "only these culprit counts (comma-separated)")
 	algos := fs.String("algo", "", "only these algorithms (comma-separated)")
-	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "parallel workers")
+	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "goroutines that run the benchmark")
+	workers := fs.String("workers", "", "only the table of several workers, for these counts (comma-separated)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	onlyW, err := ints(*workers)
+	if err != nil {
+		return fmt.Errorf("-workers: %w", err)
 	}
 	onlyN, err := ints(*ns)
 	if err != nil {
@@ -81,6 +94,9 @@ func run(w io.Writer, args []string) error {
 			return fmt.Errorf("-algo: %w", err)
 		}
 		onlyAlgo = append(onlyAlgo, x)
+	}
+	if len(onlyW) > 0 {
+		return workerTable(w, workerGrid(onlyN, onlyK, onlyAlgo), onlyW, *seeds, max(1, *jobs))
 	}
 	cells := grid(onlyN, onlyK, onlyAlgo)
 	results := measure(cells, *seeds, max(1, *jobs))

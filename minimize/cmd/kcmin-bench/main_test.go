@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -32,5 +33,39 @@ func TestSmallRun(t *testing.T) {
 	}
 	if err := run(&out, []string{"-algo", "probdd"}); err == nil {
 		t.Error("an unknown algorithm was accepted")
+	}
+}
+
+// TestWorkersRun runs the table of several workers on a small cell and
+// parses its script lines: one worker makes as many rounds as tests, more
+// workers fewer rounds, and every result is exact.
+func TestWorkersRun(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out, []string{"-seeds", "3", "-n", "500", "-k", "2", "-workers", "1,4"}); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	if !strings.Contains(text, "| workers | rounds |") {
+		t.Errorf("no table in:\n%s", text)
+	}
+	line := regexp.MustCompile(`(?m)^bench n=500 k=2 layout=random flaky=(0|0\.1) unresolved=(0|0\.1) algo=gbs workers=([14]) rounds=([0-9.]+) max=[0-9]+ tests=([0-9.]+) exact=1\.00$`)
+	m := line.FindAllStringSubmatch(text, -1)
+	if len(m) != 6 {
+		t.Fatalf("%d script lines for 3 cells and 2 worker counts, want 6:\n%s", len(m), text)
+	}
+	for i := 0; i < len(m); i += 2 {
+		one, four := m[i], m[i+1]
+		if one[3] != "1" || four[3] != "4" {
+			t.Fatalf("lines out of order:\n%s", text)
+		}
+		r1, _ := strconv.ParseFloat(one[4], 64)
+		t1, _ := strconv.ParseFloat(one[5], 64)
+		r4, _ := strconv.ParseFloat(four[4], 64)
+		if r1 != t1 || r4 >= r1 {
+			t.Errorf("one worker: %v rounds for %v tests; four: %v rounds", r1, t1, r4)
+		}
+	}
+	if err := run(&out, []string{"-workers", "0"}); err == nil {
+		t.Error("-workers 0 was accepted")
 	}
 }
