@@ -393,14 +393,6 @@ func (l *loader) str(key string, p toml.Primitive, def string) string {
 	return s
 }
 
-func (l *loader) strs(key string, p toml.Primitive) []string {
-	var out []string
-	for _, it := range l.items(key, p) {
-		out = append(out, it.val)
-	}
-	return out
-}
-
 // item is one string of an array, with its own key for messages.
 type item struct{ key, val string }
 
