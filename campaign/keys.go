@@ -20,9 +20,12 @@ import (
 // sections declares every key of a campaign file, once: how it is read
 // and checked, its default and minimum, and its canonical form. The
 // decoding, the known keys, the run keys and the canonical form all come
-// from here, so a new key is one entry. Keys are in the order the
-// canonical form writes them; the values that oracle and minimize own
-// are named and validated by them.
+// from here, so a new key is one entry (and a line in README.md's
+// reference and in everyKey, which the tests ask for). Keys are read in
+// this order, so a key may depend on one before it (kernel.arch on
+// kernel.source, search.flaky on [boot]), and the canonical form writes
+// them in it. The values that oracle and minimize own are named and
+// validated by them.
 var sections = []section{
 	{name: "kernel", keys: []key{
 		textKey("source", "", func(s *Spec) *string { return &s.Kernel.Source }).
