@@ -56,13 +56,13 @@ algorithm = "ddmin"
 flaky = false
 repeats = 5
 priors = false
+[campaign]
+workdir = "work"
 `
 
-// TestCanonicalEveryKey: the canonical form, loaded from elsewhere, is
-// the campaign that was read, key for key. It is the campaign's identity
-// in a workdir, so a key it drops would let a changed campaign resume
-// another's journal.
-func TestCanonicalEveryKey(t *testing.T) {
+// everyKeyDir is specDir with what everyKey names besides.
+func everyKeyDir(t *testing.T) string {
+	t.Helper()
 	dir := specDir(t)
 	for _, f := range []string{"linux/arch/arm64/Kconfig", "root.cpio"} {
 		p := filepath.Join(dir, f)
@@ -73,7 +73,13 @@ func TestCanonicalEveryKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tests := []struct{ name, text string }{
+	return dir
+}
+
+// everyKeyFiles are everyKey and a variant with the values a key of
+// everyKey excludes (bad_fragments for bad) or the other boolean.
+func everyKeyFiles() []struct{ name, text string } {
+	return []struct{ name, text string }{
 		{"every key", everyKey},
 		{"targets, fragments, flaky, priors", strings.NewReplacer(
 			`base = "base.config"`, `base = "tinyconfig kvm_guest.config"`,
@@ -84,7 +90,15 @@ func TestCanonicalEveryKey(t *testing.T) {
 			"by_pattern = true", "by_pattern = false",
 		).Replace(everyKey)},
 	}
-	for _, tt := range tests {
+}
+
+// TestCanonicalEveryKey: the canonical form, loaded from elsewhere, is
+// the campaign that was read, key for key. It is the campaign's identity
+// in a workdir, so a key it drops would let a changed campaign resume
+// another's journal.
+func TestCanonicalEveryKey(t *testing.T) {
+	dir := everyKeyDir(t)
+	for _, tt := range everyKeyFiles() {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := Load(writeSpec(t, dir, tt.text))
 			if err != nil {

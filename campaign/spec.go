@@ -8,9 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"regexp/syntax"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -20,7 +20,6 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/hashicorp/go-multierror"
 
-	"github.com/kcmin/kcmin/build"
 	"github.com/kcmin/kcmin/oracle"
 )
 
@@ -157,41 +156,9 @@ type SearchSpec struct {
 	Priors bool
 }
 
-// Defaults of the keys a campaign file may leave out.
-const (
-	defaultArch           = "x86_64"
-	defaultTarget         = "bzImage"
-	defaultBuildTimeout   = 2 * time.Hour
-	defaultConfigTimeout  = 10 * time.Minute
-	defaultCommandTimeout = 10 * time.Minute
-	defaultAlgorithm      = "auto"
-	defaultRepeats        = 3 // runs of the bad config that measure a flaky failure
-	defaultWorkdir        = "kcmin-work"
-)
-
-// The shortest timeouts a campaign may set: a shorter one ends every
-// test before it could show anything, and the tests' "gone" or "not
-// booted" would be the timeout's doing.
-const (
-	// Even an incremental kernel build that recompiles nothing takes
-	// seconds to walk the tree.
-	minBuildTimeout = 10 * time.Second
-	// The first olddefconfig compiles scripts/kconfig/conf.
-	minConfigTimeout  = 5 * time.Second
-	minCommandTimeout = time.Second
-	// QEMU alone takes a good part of a second to start.
-	minBootTimeout = time.Second
-)
-
-var (
-	buildModes = []string{"succeed", "fail", "any"}
-	matchModes = []string{"all", "any"}
-	algorithms = []string{"auto", "gbs", "bisect", "ddmin"}
-	// configTarget is what a make config target looks like: defconfig,
-	// tinyconfig, x86_64_defconfig, kvm_guest.config.
-	configTarget = regexp.MustCompile(`^[A-Za-z0-9_.+-]*config$`)
-	makeVar      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
-)
+// defaultRepeats are the runs of the bad config that measure a flaky
+// failure when search.repeats leaves it to kcmin.
+const defaultRepeats = 3
 
 // KeyError is one thing wrong with one key of a campaign file.
 type KeyError struct {
@@ -231,8 +198,8 @@ func load(path string, checkInputs bool) (*Spec, error) {
 		return nil, inputError(fmt.Errorf("read campaign file: %w", err))
 	}
 	l := &loader{file: path, dir: filepath.Dir(abs), checkInputs: checkInputs}
-	var raw rawFile
-	l.md, err = toml.Decode(string(text), &raw)
+	raw := reflect.New(rawType()).Elem()
+	l.md, err = toml.Decode(string(text), raw.Addr().Interface())
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
@@ -251,83 +218,13 @@ func load(path string, checkInputs bool) (*Spec, error) {
 	if l.linesMD, err = toml.Decode(string(text), &l.lines); err != nil {
 		return nil, inputError(fmt.Errorf("campaign file %s: %w", path, err))
 	}
-	s := l.spec(&raw)
+	s := l.spec(raw)
 	l.unknownKeys()
 	if len(l.errs) > 0 {
 		return nil, inputError(l.wrap(l.errs))
 	}
 	s.File = abs
 	return s, nil
-}
-
-// rawFile is the campaign file's shape; every value stays a primitive so
-// that each key is checked on its own and all problems are reported.
-type rawFile struct {
-	Kernel struct {
-		Source        toml.Primitive `toml:"source"`
-		Arch          toml.Primitive `toml:"arch"`
-		MakeVars      toml.Primitive `toml:"make_vars"`
-		Target        toml.Primitive `toml:"target"`
-		Jobs          toml.Primitive `toml:"jobs"`
-		BuildTimeout  toml.Primitive `toml:"build_timeout"`
-		ConfigTimeout toml.Primitive `toml:"config_timeout"`
-		Ccache        toml.Primitive `toml:"ccache"`
-	} `toml:"kernel"`
-	Config struct {
-		Base          toml.Primitive `toml:"base"`
-		BaseFragments toml.Primitive `toml:"base_fragments"`
-		Bad           toml.Primitive `toml:"bad"`
-		BadFragments  toml.Primitive `toml:"bad_fragments"`
-	} `toml:"config"`
-	Oracle struct {
-		Build          toml.Primitive `toml:"build"`
-		LogPatterns    toml.Primitive `toml:"log_patterns"`
-		Match          toml.Primitive `toml:"match"`
-		Command        toml.Primitive `toml:"command"`
-		CommandTimeout toml.Primitive `toml:"command_timeout"`
-	} `toml:"oracle"`
-	ELF struct {
-		File            toml.Primitive `toml:"file"`
-		Undefined       toml.Primitive `toml:"undefined"`
-		Defined         toml.Primitive `toml:"defined"`
-		Missing         toml.Primitive `toml:"missing"`
-		Sections        toml.Primitive `toml:"sections"`
-		MissingSections toml.Primitive `toml:"missing_sections"`
-		ByPattern       toml.Primitive `toml:"by_pattern"`
-	} `toml:"elf"`
-	Boot struct {
-		Expect   toml.Primitive `toml:"expect"`
-		Timeout  toml.Primitive `toml:"timeout"`
-		Boots    toml.Primitive `toml:"boots"`
-		Memory   toml.Primitive `toml:"memory"`
-		CPUs     toml.Primitive `toml:"cpus"`
-		Append   toml.Primitive `toml:"append"`
-		QEMUArgs toml.Primitive `toml:"qemu_args"`
-		QEMU     toml.Primitive `toml:"qemu"`
-		Accel    toml.Primitive `toml:"accel"`
-		Rootfs   toml.Primitive `toml:"rootfs"`
-		Marker   toml.Primitive `toml:"marker"`
-	} `toml:"boot"`
-	Search struct {
-		Algorithm toml.Primitive `toml:"algorithm"`
-		Flaky     toml.Primitive `toml:"flaky"`
-		Repeats   toml.Primitive `toml:"repeats"`
-		Priors    toml.Primitive `toml:"priors"`
-	} `toml:"search"`
-	Campaign struct {
-		Workdir toml.Primitive `toml:"workdir"`
-	} `toml:"campaign"`
-}
-
-// knownKeys are the keys of a campaign file, exactly as they are spelled.
-var knownKeys = map[string][]string{
-	"kernel":   {"source", "arch", "make_vars", "target", "jobs", "build_timeout", "config_timeout", "ccache"},
-	"config":   {"base", "base_fragments", "bad", "bad_fragments"},
-	"oracle":   {"build", "log_patterns", "match", "command", "command_timeout"},
-	"elf":      {"file", "undefined", "defined", "missing", "sections", "missing_sections", "by_pattern"},
-	"boot":     {"expect", "timeout", "boots", "memory", "cpus", "append", "qemu_args", "qemu", "accel", "rootfs", "marker"},
-	"search":   {"algorithm", "flaky", "repeats", "priors"},
-	"campaign": {"workdir"},
 }
 
 type loader struct {
@@ -338,6 +235,33 @@ type loader struct {
 	lines       map[string]toml.Primitive
 	linesMD     toml.MetaData
 	errs        []error
+	tree        bool // kernel.source is a kernel tree
+}
+
+// spec reads every key of raw, a value of rawType, into a Spec: the
+// sections in order, so that a key's default may depend on a section
+// before it, then the checks that look at several keys at once.
+func (l *loader) spec(raw reflect.Value) *Spec {
+	s := &Spec{}
+	var read []section
+	for i, sec := range sections {
+		if sec.open != nil {
+			if !l.defined(sec.name) {
+				continue
+			}
+			sec.open(s)
+		}
+		read = append(read, sec)
+		for j, k := range sec.keys {
+			k.load(l, sec.name+"."+k.name, raw.Field(i).Field(j).Interface().(toml.Primitive), s)
+		}
+	}
+	for _, sec := range read {
+		if sec.check != nil {
+			sec.check(l, s)
+		}
+	}
+	return s
 }
 
 func (l *loader) wrap(errs []error) error {
@@ -401,6 +325,7 @@ func (probe) UnmarshalTOML(any) error { return errors.New("probe") }
 // unknownKeys reports keys the campaign file may not hold, each unknown
 // table once rather than each key in it.
 func (l *loader) unknownKeys() {
+	knownKeys := knownKeys()
 	var reported []toml.Key
 	for _, key := range l.md.Undecoded() {
 		if slices.ContainsFunc(reported, func(r toml.Key) bool { return hasPrefix(key, r) }) {
@@ -466,14 +391,6 @@ func (l *loader) str(key string, p toml.Primitive, def string) string {
 		l.errorf(key, "%v", err)
 	}
 	return s
-}
-
-func (l *loader) strs(key string, p toml.Primitive) []string {
-	var out []string
-	for _, it := range l.items(key, p) {
-		out = append(out, it.val)
-	}
-	return out
 }
 
 // item is one string of an array, with its own key for messages.
@@ -575,22 +492,6 @@ func (l *loader) pattern(key, expr, what string) *regexp.Regexp {
 	return re
 }
 
-func (l *loader) enum(key string, p toml.Primitive, def string, allowed []string) string {
-	s := l.str(key, p, def)
-	if !slices.Contains(allowed, s) {
-		names := make([]string, len(allowed))
-		for i, a := range allowed {
-			names[i] = a
-			if a == "" {
-				names[i] = `""`
-			}
-		}
-		l.errorf(key, "%q is not one of %s", s, strings.Join(names, ", "))
-		return def
-	}
-	return s
-}
-
 // path makes a path absolute and, when must is set, checks it exists.
 func (l *loader) path(key, p string, must bool) string {
 	if p == "" {
@@ -605,229 +506,6 @@ func (l *loader) path(key, p string, must bool) string {
 		}
 	}
 	return p
-}
-
-func (l *loader) spec(r *rawFile) *Spec {
-	s := &Spec{}
-	k := &s.Kernel
-	tree := false
-	k.Source = l.path("kernel.source", l.str("kernel.source", r.Kernel.Source, ""), false)
-	switch {
-	case !l.defined("kernel.source"):
-		l.errorf("kernel.source", "missing: the kernel tree to build, e.g. source = \"/src/linux\"")
-	case l.empty("kernel.source", k.Source):
-		l.errorf("kernel.source", "empty: the kernel tree to build, e.g. source = \"/src/linux\"")
-	default:
-		tree = l.checkSource(k.Source)
-	}
-	k.Arch = l.str("kernel.arch", r.Kernel.Arch, defaultArch)
-	// Only a kernel tree can say which arches it has.
-	if tree && k.Arch != "" && l.checkInputs {
-		if _, err := os.Stat(filepath.Join(k.Source, "arch", build.SrcArch(k.Arch))); err != nil {
-			l.errorf("kernel.arch", "%q: the tree has no arch/%s", k.Arch, build.SrcArch(k.Arch))
-		}
-	}
-	for _, it := range l.items("kernel.make_vars", r.Kernel.MakeVars) {
-		key, v := it.key, it.val
-		k.MakeVars = append(k.MakeVars, v)
-		name, _, _ := strings.Cut(v, "=")
-		switch {
-		case !makeVar.MatchString(v):
-			l.errorf(key, "%q is not NAME=VALUE", v)
-		case name == "ARCH":
-			l.errorf(key, "set kernel.arch instead of ARCH=")
-		case name == "O":
-			l.errorf(key, "kcmin chooses O= itself: one build dir per worker in the workdir")
-		}
-	}
-	k.Target = l.str("kernel.target", r.Kernel.Target, defaultTarget)
-	if strings.ContainsAny(k.Target, " \t") {
-		l.errorf("kernel.target", "%q: one make target only", k.Target)
-	}
-	k.Jobs = l.integer("kernel.jobs", r.Kernel.Jobs, 0)
-	if k.Jobs < 0 {
-		l.errorf("kernel.jobs", "%d: must be 0 (one per CPU) or more", k.Jobs)
-	}
-	if k.Jobs <= 0 {
-		k.Jobs = runtime.NumCPU()
-	}
-	k.BuildTimeout = l.duration("kernel.build_timeout", r.Kernel.BuildTimeout, defaultBuildTimeout, minBuildTimeout)
-	k.ConfigTimeout = l.duration("kernel.config_timeout", r.Kernel.ConfigTimeout, defaultConfigTimeout, minConfigTimeout)
-	k.Ccache = l.boolean("kernel.ccache", r.Kernel.Ccache)
-	if k.Ccache {
-		for _, v := range k.MakeVars {
-			cc, ok := strings.CutPrefix(v, "CC=")
-			if f := strings.Fields(cc); ok && len(f) > 0 && f[0] == "ccache" {
-				l.errorf("kernel.ccache", "make_vars already compiles through ccache (%s): drop one", v)
-			}
-		}
-	}
-
-	l.configSpec(r, &s.Config)
-
-	o := &s.Oracle
-	o.Build = l.enum("oracle.build", r.Oracle.Build, "succeed", buildModes)
-	for _, it := range l.items("oracle.log_patterns", r.Oracle.LogPatterns) {
-		if re := l.pattern(it.key, it.val, "line of the build log"); re != nil {
-			o.LogPatterns = append(o.LogPatterns, re)
-		}
-	}
-	o.Match = l.enum("oracle.match", r.Oracle.Match, "all", matchModes)
-	o.Command = l.strs("oracle.command", r.Oracle.Command)
-	if len(o.Command) > 0 {
-		o.Command[0] = l.program("oracle.command", o.Command[0])
-	}
-	o.CommandTimeout = l.duration("oracle.command_timeout", r.Oracle.CommandTimeout, defaultCommandTimeout, minCommandTimeout)
-	s.ELF = l.elfSpec(r)
-	s.Boot = l.bootSpec(r)
-	if o.Build == "succeed" && len(o.LogPatterns) == 0 && len(o.Command) == 0 && s.ELF == nil && s.Boot == nil {
-		l.errorf("oracle", "nothing to detect: set log_patterns, command, build = \"fail\", an [elf] or a [boot] section")
-	}
-	if k.Target == "" {
-		switch {
-		case len(o.LogPatterns) > 0:
-			l.errorf("kernel.target", "empty target (no build), but oracle.log_patterns look at the build log")
-		case s.ELF != nil || s.Boot != nil:
-			l.errorf("kernel.target", "empty target (no build), but [elf] and [boot] need a built kernel")
-		case len(o.Command) == 0:
-			l.errorf("kernel.target", "empty target (no build) leaves only oracle.command to judge, and it is not set")
-		}
-	}
-
-	sr := &s.Search
-	sr.Algorithm = l.enum("search.algorithm", r.Search.Algorithm, defaultAlgorithm, algorithms)
-	// A boot is nondeterministic unless the campaign says otherwise.
-	sr.Flaky = s.Boot != nil && !l.defined("search.flaky")
-	if l.defined("search.flaky") {
-		sr.Flaky = l.boolean("search.flaky", r.Search.Flaky)
-	}
-	sr.Repeats = l.integer("search.repeats", r.Search.Repeats, 0)
-	sr.Priors = true
-	if l.defined("search.priors") {
-		sr.Priors = l.boolean("search.priors", r.Search.Priors)
-	}
-	if sr.Repeats < 0 {
-		l.errorf("search.repeats", "%d: must be 0 or more", sr.Repeats)
-	}
-	s.Workdir = l.path("campaign.workdir", l.str("campaign.workdir", r.Campaign.Workdir, defaultWorkdir), false)
-	if l.empty("campaign.workdir", s.Workdir) {
-		l.errorf("campaign.workdir", "empty: leave the key out for %q, or name a folder", defaultWorkdir)
-	}
-	return s
-}
-
-func (l *loader) elfSpec(r *rawFile) *ELFSpec {
-	if !l.defined("elf") {
-		return nil
-	}
-	e := &ELFSpec{}
-	e.File = l.str("elf.file", r.ELF.File, "vmlinux")
-	for _, f := range []struct {
-		key  string
-		p    toml.Primitive
-		dst  *string
-		what string
-	}{
-		{"elf.undefined", r.ELF.Undefined, &e.Undefined, "undefined symbol"},
-		{"elf.defined", r.ELF.Defined, &e.Defined, "defined symbol"},
-		{"elf.sections", r.ELF.Sections, &e.Sections, "section"},
-	} {
-		// "" leaves the fact out.
-		if *f.dst = l.str(f.key, f.p, ""); *f.dst != "" {
-			l.pattern(f.key, *f.dst, f.what)
-		}
-	}
-	e.Missing = l.strs("elf.missing", r.ELF.Missing)
-	e.MissingSections = l.strs("elf.missing_sections", r.ELF.MissingSections)
-	e.ByPattern = l.boolean("elf.by_pattern", r.ELF.ByPattern)
-	if e.Undefined == "" && e.Defined == "" && e.Sections == "" && len(e.Missing) == 0 && len(e.MissingSections) == 0 {
-		l.errorf("elf", "nothing to check: set undefined, defined, missing, sections or missing_sections")
-	}
-	return e
-}
-
-// bootVerdicts are what a boot's expect may name besides a pattern.
-var bootVerdicts = []string{"hang", "panic", "reboot loop", "powered off", "booted", "not booted"}
-
-func (l *loader) bootSpec(r *rawFile) *BootSpec {
-	if !l.defined("boot") {
-		return nil
-	}
-	b := &BootSpec{}
-	b.Expect = l.str("boot.expect", r.Boot.Expect, "not booted")
-	if !slices.Contains(bootVerdicts, b.Expect) {
-		re, err := regexp.Compile(b.Expect)
-		switch {
-		case err != nil:
-			l.errorf("boot.expect", "%q is neither a verdict (%s) nor a pattern: %v", b.Expect, strings.Join(bootVerdicts, ", "), regexpMsg(err))
-		case re.MatchString(""):
-			l.errorf("boot.expect", "pattern %q matches the empty string, so every console: name a verdict (%s) or a line the failure prints",
-				b.Expect, strings.Join(bootVerdicts, ", "))
-		}
-	}
-	b.Timeout = l.duration("boot.timeout", r.Boot.Timeout, 0, minBootTimeout)
-	b.Boots = l.integer("boot.boots", r.Boot.Boots, 1)
-	if b.Boots < 1 {
-		l.errorf("boot.boots", "%d: a test boots at least once", b.Boots)
-	}
-	b.Memory = l.str("boot.memory", r.Boot.Memory, "")
-	if b.Memory != "" && !regexp.MustCompile(`^[0-9]+[KMGT]?$`).MatchString(b.Memory) {
-		l.errorf("boot.memory", "%q: write it as QEMU's -m takes it, e.g. 512M or 2G", b.Memory)
-	}
-	b.CPUs = l.integer("boot.cpus", r.Boot.CPUs, 1)
-	if b.CPUs < 1 {
-		l.errorf("boot.cpus", "%d: at least 1", b.CPUs)
-	}
-	b.Append = l.str("boot.append", r.Boot.Append, "")
-	b.QEMUArgs = l.strs("boot.qemu_args", r.Boot.QEMUArgs)
-	b.QEMU = l.program("boot.qemu", l.str("boot.qemu", r.Boot.QEMU, oracle.DefaultQEMU))
-	b.Accel = l.enum("boot.accel", r.Boot.Accel, "", []string{"", "kvm", "tcg"})
-	b.Rootfs = l.path("boot.rootfs", l.str("boot.rootfs", r.Boot.Rootfs, ""), l.checkInputs)
-	b.Marker = l.str("boot.marker", r.Boot.Marker, "")
-	if b.Rootfs != "" && b.Marker == "" {
-		l.errorf("boot.marker", "missing: the line the init of %s prints once it runs", b.Rootfs)
-	}
-	if strings.ContainsAny(b.Marker, "\r\n") {
-		l.errorf("boot.marker", "%q must be one line", b.Marker)
-	}
-	return b
-}
-
-func (l *loader) configSpec(r *rawFile, c *ConfigSpec) {
-	base := l.str("config.base", r.Config.Base, "defconfig")
-	switch words := strings.Fields(base); {
-	case len(words) == 0:
-		l.errorf("config.base", "empty: a make target (defconfig, tinyconfig) or a .config file")
-	case len(words) == 1 && l.isFile(words[0]):
-		c.BaseFile = l.path("config.base", words[0], l.checkInputs)
-	default:
-		for _, w := range words {
-			if !configTarget.MatchString(w) {
-				if len(words) == 1 && (strings.ContainsRune(w, '/') || !l.checkInputs) {
-					c.BaseFile = l.path("config.base", w, l.checkInputs)
-					return
-				}
-				l.errorf("config.base", "%q is neither a file nor a make config target (defconfig, tinyconfig, NAME.config)", w)
-				continue
-			}
-			c.BaseTargets = append(c.BaseTargets, w)
-		}
-	}
-	for _, it := range l.items("config.base_fragments", r.Config.BaseFragments) {
-		c.BaseFragments = append(c.BaseFragments, l.path(it.key, it.val, l.checkInputs))
-	}
-	c.Bad = l.path("config.bad", l.str("config.bad", r.Config.Bad, ""), l.checkInputs)
-	for _, it := range l.items("config.bad_fragments", r.Config.BadFragments) {
-		c.BadFragments = append(c.BadFragments, l.path(it.key, it.val, l.checkInputs))
-	}
-	switch {
-	case c.Bad != "" && len(c.BadFragments) > 0:
-		l.errorf("config.bad", "set bad or bad_fragments, not both")
-	case c.Bad == "" && len(c.BadFragments) == 0 && !l.defined("config.bad") && !l.defined("config.bad_fragments"):
-		l.errorf("config", "missing bad or bad_fragments: the failing config")
-	case c.Bad == "" && len(c.BadFragments) == 0:
-		l.errorf("config.bad", "empty: the failing config")
-	}
 }
 
 // isFile tells a base config file from a make target: a file of that name
@@ -909,16 +587,6 @@ func regexpMsg(err error) string {
 	return err.Error()
 }
 
-// runKeys say how a campaign runs, not what its tests answer: make's
-// jobs, the timeouts after which a build, a config or a command is
-// unresolved (never evidence), ccache. They are no part of a campaign's
-// identity, so that a campaign resumes on fewer CPUs or with a longer
-// timeout, which then applies to the tests still to run. (boot.timeout
-// is not one of them: it is where a boot becomes a hang.) Canonical
-// leaves them out; the campaign.toml of an earlier kcmin holds some, and
-// is compared without them.
-var runKeys = []string{"kernel.jobs", "kernel.build_timeout", "kernel.config_timeout", "kernel.ccache", "oracle.command_timeout"}
-
 // Canonical renders the campaign's identity as a TOML file that loads
 // back to the same campaign: absolute paths, every default spelled out
 // but the runKeys, and the digests of the config files it names, so
@@ -944,66 +612,23 @@ func (s *Spec) canonical(tree []treeFact) ([]byte, error) {
 	for _, f := range tree {
 		b.WriteString(treeLine(f) + "\n")
 	}
-	k := s.Kernel
-	b.WriteString("\n[kernel]\n")
-	kv(&b, "source", k.Source)
-	kv(&b, "arch", k.Arch)
-	kv(&b, "make_vars", k.MakeVars)
-	kv(&b, "target", k.Target)
-	c := s.Config
-	b.WriteString("\n[config]\n")
-	if c.BaseFile != "" {
-		kv(&b, "base", c.BaseFile)
-	} else {
-		kv(&b, "base", strings.Join(c.BaseTargets, " "))
-	}
-	kv(&b, "base_fragments", c.BaseFragments)
-	if c.Bad != "" {
-		kv(&b, "bad", c.Bad)
-	} else {
-		kv(&b, "bad_fragments", c.BadFragments)
-	}
-	o := s.Oracle
-	b.WriteString("\n[oracle]\n")
-	kv(&b, "build", o.Build)
-	pats := make([]string, len(o.LogPatterns))
-	for i, re := range o.LogPatterns {
-		pats[i] = re.String()
-	}
-	kv(&b, "log_patterns", pats)
-	kv(&b, "match", o.Match)
-	kv(&b, "command", o.Command)
-	if e := s.ELF; e != nil {
-		b.WriteString("\n[elf]\n")
-		kv(&b, "file", e.File)
-		kv(&b, "undefined", e.Undefined)
-		kv(&b, "defined", e.Defined)
-		kv(&b, "missing", e.Missing)
-		kv(&b, "sections", e.Sections)
-		kv(&b, "missing_sections", e.MissingSections)
-		kv(&b, "by_pattern", e.ByPattern)
-	}
-	if bt := s.Boot; bt != nil {
-		b.WriteString("\n[boot]\n")
-		kv(&b, "expect", bt.Expect)
-		if bt.Timeout > 0 {
-			kv(&b, "timeout", bt.Timeout.String())
+	for _, sec := range sections {
+		if sec.present != nil && !sec.present(s) {
+			continue
 		}
-		kv(&b, "boots", bt.Boots)
-		kv(&b, "memory", bt.Memory)
-		kv(&b, "cpus", bt.CPUs)
-		kv(&b, "append", bt.Append)
-		kv(&b, "qemu_args", bt.QEMUArgs)
-		kv(&b, "qemu", bt.QEMU)
-		kv(&b, "accel", bt.Accel)
-		kv(&b, "rootfs", bt.Rootfs)
-		kv(&b, "marker", bt.Marker)
+		if !slices.ContainsFunc(sec.keys, func(k key) bool { return k.canon != nil }) {
+			continue
+		}
+		b.WriteString("\n[" + sec.name + "]\n")
+		for _, k := range sec.keys {
+			if k.canon == nil {
+				continue
+			}
+			if v, ok := k.canon(s); ok {
+				kv(&b, k.name, v)
+			}
+		}
 	}
-	b.WriteString("\n[search]\n")
-	kv(&b, "algorithm", s.Search.Algorithm)
-	kv(&b, "flaky", s.Search.Flaky)
-	kv(&b, "priors", s.Search.Priors)
-	kv(&b, "repeats", s.Search.Repeats)
 	return b.Bytes(), nil
 }
 

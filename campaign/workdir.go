@@ -287,7 +287,7 @@ func identityKeys(text string) map[string]string {
 			section = strings.Trim(line, "[]")
 		case strings.Contains(line, " = "):
 			k, v, _ := strings.Cut(line, " = ")
-			if key := section + "." + k; !slices.Contains(runKeys, key) {
+			if key := section + "." + k; !runKey(key) {
 				m[key] = v
 			}
 		}

@@ -48,8 +48,10 @@ const (
 	DDMin Algorithm = "ddmin"
 )
 
-// Algorithms lists the accepted names, sorted.
-func Algorithms() []Algorithm { return []Algorithm{Auto, Bisect, DDMin, GBS} }
+// Algorithms lists the accepted names: the default first, then the
+// others from the fewest tests to the most, as a campaign file's
+// reference lists them.
+func Algorithms() []Algorithm { return []Algorithm{Auto, GBS, Bisect, DDMin} }
 
 // ParseAlgorithm accepts a name from a campaign file; "" means Auto.
 func ParseAlgorithm(s string) (Algorithm, error) {

@@ -31,6 +31,30 @@ const (
 	VerdictNotBooted = "not booted"
 )
 
+// BootVerdicts are the verdicts a Boot's Expect may name, in the order a
+// campaign file's reference lists them; any other Expect is a pattern.
+func BootVerdicts() []string {
+	return []string{VerdictHang, VerdictPanic, VerdictRebootLoop, VerdictPoweredOff, VerdictBooted, VerdictNotBooted}
+}
+
+// BootAccels are the accelerators a Boot takes; "" uses KVM when it
+// works and TCG otherwise.
+func BootAccels() []string { return []string{"", "kvm", "tcg"} }
+
+// ParseExpect reads an expectation as a campaign file spells it: nil
+// for a verdict, else the pattern it is ("" too). The error wraps the
+// regexp package's.
+func ParseExpect(expect string) (*regexp.Regexp, error) {
+	if slices.Contains(BootVerdicts(), expect) {
+		return nil, nil
+	}
+	re, err := regexp.Compile(expect)
+	if err != nil {
+		return nil, fmt.Errorf("boot: expect %q is neither a verdict nor a pattern: %w", expect, err)
+	}
+	return re, nil
+}
+
 // Defaults of a Boot.
 const (
 	DefaultQEMU        = "qemu-system-x86_64"
@@ -111,9 +135,7 @@ func (b *Boot) Validate() error {
 	if strings.ContainsAny(b.Marker, "\r\n") {
 		errs = append(errs, fmt.Errorf("boot: marker %q must be one line", b.Marker))
 	}
-	switch b.Accel {
-	case "", "kvm", "tcg":
-	default:
+	if !slices.Contains(BootAccels(), b.Accel) {
 		errs = append(errs, fmt.Errorf("boot: accel %q: want kvm, tcg or empty", b.Accel))
 	}
 	if b.CPUs < 0 || b.Boots < 0 || b.Timeout < 0 {
@@ -122,16 +144,13 @@ func (b *Boot) Validate() error {
 	return errors.Join(errs...)
 }
 
+// expectPattern is the pattern Expect names, nil for a verdict; a zero
+// Boot's "" is not booted.
 func (b *Boot) expectPattern() (*regexp.Regexp, error) {
-	switch b.Expect {
-	case "", VerdictNotBooted, VerdictBooted, VerdictHang, VerdictPanic, VerdictRebootLoop, VerdictPoweredOff:
+	if b.Expect == "" {
 		return nil, nil
 	}
-	re, err := regexp.Compile(b.Expect)
-	if err != nil {
-		return nil, fmt.Errorf("boot: expect %q is neither a verdict nor a pattern: %w", b.Expect, err)
-	}
-	return re, nil
+	return ParseExpect(b.Expect)
 }
 
 // present says whether a boot shows the failure the campaign expects.

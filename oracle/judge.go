@@ -118,6 +118,9 @@ const (
 	MatchAny MatchMode = "any" // at least one of them
 )
 
+// MatchModes are the modes a campaign may set.
+func MatchModes() []MatchMode { return []MatchMode{MatchAll, MatchAny} }
+
 // ParseMatchMode checks a campaign's match setting; "" means all.
 func ParseMatchMode(s string) (MatchMode, error) {
 	switch MatchMode(s) {

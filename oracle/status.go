@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,9 @@ const (
 	WantFail    = "fail"
 	WantAny     = "any"
 )
+
+// BuildWants are what a BuildStatus may want.
+func BuildWants() []string { return []string{WantSucceed, WantFail, WantAny} }
 
 // BuildStatus judges how the build ended. With Want "succeed" the build
 // is a precondition: a build that fails hides whatever the campaign looks
@@ -42,8 +46,7 @@ var (
 
 // Validate reports a Want that is none of the three.
 func (c BuildStatus) Validate() error {
-	switch c.Want {
-	case "", WantSucceed, WantFail, WantAny:
+	if c.Want == "" || slices.Contains(BuildWants(), c.Want) {
 		return nil
 	}
 	return fmt.Errorf("build: %q is not succeed, fail or any", c.Want)
