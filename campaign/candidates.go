@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/kcmin/kcmin/kconfig"
 	"github.com/kcmin/kcmin/minimize"
@@ -92,6 +94,7 @@ func FindCandidates(know Knowledge, base, bad *kconfig.Config) Candidates {
 	for i, o := range opts {
 		needs[i] = needed(know, base, bad, o, index)
 	}
+	stick(know, base, bad, opts, index, needs)
 	comp := components(len(opts), needs)
 	// One candidate per strongly connected component, in the menu order
 	// of its first option.
@@ -145,7 +148,7 @@ func FindCandidates(know Knowledge, base, bad *kconfig.Config) Candidates {
 func needed(know Knowledge, base, bad *kconfig.Config, o Option, index map[string]int) []int {
 	var out []int
 	seen := map[string]bool{o.Name: true}
-	queue := know.Needs(base, bad, o.Name, o.Bad)
+	queue := know.Needs(base, bad, o.Name, o.Bad, true)
 	for len(queue) > 0 {
 		d := queue[0]
 		queue = queue[1:]
@@ -157,10 +160,116 @@ func needed(know Knowledge, base, bad *kconfig.Config, o Option, index map[strin
 			out = append(out, j)
 			continue
 		}
-		queue = append(queue, know.Needs(base, bad, d.Name, d.Want)...)
+		// No fragment sets what is not an option.
+		queue = append(queue, know.Needs(base, bad, d.Name, d.Want, false)...)
 	}
 	sort.Ints(out)
 	return slices.Compact(out)
+}
+
+// stickRounds bounds how often stick asks again about one option.
+const stickRounds = 3
+
+// stick checks that every option, with all it needs, sticks on top of
+// the base, and where it does not, asks again on the config that came
+// out. Evaluated on the base, a dependency can look met only because
+// another need is still off there: VIDEO_DEV needs !MEDIA_SUPPORT_FILTER,
+// n in the base, whose default turns y once MEDIA_SUPPORT, which VIDEO_DEV
+// needs too, is on; what turns it off (EXPERT, in the bad config) shows
+// only on that config. The resolutions run in parallel (milliseconds
+// each, thousands of options on a distribution config); what each
+// option gains depends on its own resolution alone, so the result does
+// not depend on their order.
+func stick(know Knowledge, base, bad *kconfig.Config, opts []Option, index map[string]int, needs [][]int) {
+	type verdict struct {
+		resolved *kconfig.Config
+		failed   []string
+	}
+	pending := make([]int, len(opts))
+	for i := range pending {
+		pending[i] = i
+	}
+	initial := make([][]int, len(needs))
+	copy(initial, needs)
+	for round := 0; round < stickRounds && len(pending) > 0; round++ {
+		verdicts := make([]verdict, len(pending))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range max(1, runtime.GOMAXPROCS(0)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := range next {
+					i := pending[k]
+					var with []Option
+					for _, j := range reach(initial, needs[i], i) {
+						with = append(with, opts[j])
+					}
+					res, err := resolveSafely(know, apply(base, with))
+					if err != nil {
+						continue
+					}
+					if names, _ := notStuck(nil, res, with); len(names) > 0 {
+						verdicts[k] = verdict{res, names}
+					}
+				}
+			}()
+		}
+		for k := range pending {
+			next <- k
+		}
+		close(next)
+		wg.Wait()
+		var again []int
+		for k, v := range verdicts {
+			i := pending[k]
+			grew := false
+			for _, name := range v.failed {
+				for _, j := range needed(know, v.resolved, bad, opts[index[name]], index) {
+					if j != i && !slices.Contains(needs[i], j) {
+						needs[i] = append(needs[i], j)
+						grew = true
+					}
+				}
+			}
+			if grew {
+				sort.Ints(needs[i])
+				again = append(again, i)
+			}
+		}
+		pending = again
+	}
+}
+
+// reach lists i and what it needs, transitively: its own edges are own,
+// the others' are in needs.
+func reach(needs [][]int, own []int, i int) []int {
+	seen := map[int]bool{i: true}
+	out := []int{i}
+	stack := slices.Clone(own)
+	for len(stack) > 0 {
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[j] {
+			continue
+		}
+		seen[j] = true
+		out = append(out, j)
+		stack = append(stack, needs[j]...)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// resolveSafely resolves in-process; a resolver that fails, even by
+// panicking, only costs the check.
+func resolveSafely(know Knowledge, c *kconfig.Config) (res *kconfig.Config, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("kconfig resolver: %v", p)
+		}
+	}()
+	return know.Resolve(c)
 }
 
 // triRank orders n < m < y; other values rank -1.

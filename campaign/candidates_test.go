@@ -26,7 +26,7 @@ func (k *fakeKnowledge) Settable(in *kconfig.Config, name string) bool { return 
 // above want in the base as holding the symbol up, and a hidden symbol
 // that changed as given by one source; a choice's members that change
 // need each other.
-func (k *fakeKnowledge) Needs(base, bad *kconfig.Config, name, want string) []kconfig.Need {
+func (k *fakeKnowledge) Needs(base, bad *kconfig.Config, name, want string, set bool) []kconfig.Need {
 	var out []kconfig.Need
 	for _, s := range k.selected[name] {
 		if triRank(literal(base, s)) > triRank(want) {

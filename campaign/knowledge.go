@@ -20,11 +20,12 @@ type Knowledge interface {
 	// dependencies names (of an unmet "||", the branch the bad config
 	// meets; a dependency the base already meets calls for nothing), what
 	// turns off selects that hold it above want, and for a symbol no
-	// fragment sets in the bad config, what gives it its value there. A
+	// fragment sets (set is false: it is no candidate; or it is hidden in
+	// the bad config), what gives it its value there. A
 	// member of a choice also needs the choice's other members that
 	// change, which change with it. Not transitive: the campaign follows
 	// chains.
-	Needs(base, bad *kconfig.Config, name, want string) []kconfig.Need
+	Needs(base, bad *kconfig.Config, name, want string, set bool) []kconfig.Need
 	// MenuIndex is the symbol's position in menu order, the order of make
 	// savedefconfig; -1 when the tree does not define it.
 	MenuIndex(name string) int

@@ -15,8 +15,8 @@ import (
 // dependency the base already meets: C's candidate carries G.
 type extraDep struct{ Knowledge }
 
-func (e extraDep) Needs(base, bad *kconfig.Config, name, want string) []kconfig.Need {
-	n := e.Knowledge.Needs(base, bad, name, want)
+func (e extraDep) Needs(base, bad *kconfig.Config, name, want string, set bool) []kconfig.Need {
+	n := e.Knowledge.Needs(base, bad, name, want, set)
 	if name == "C" {
 		n = append(n, kconfig.Need{Name: "G", Want: "y"})
 	}

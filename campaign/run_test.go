@@ -225,11 +225,11 @@ func TestCache(t *testing.T) {
 // forgotten, so a subset with J and without K does not stick.
 type wrongDeps struct{ Knowledge }
 
-func (w wrongDeps) Needs(base, bad *kconfig.Config, name, want string) []kconfig.Need {
+func (w wrongDeps) Needs(base, bad *kconfig.Config, name, want string, set bool) []kconfig.Need {
 	if name == "J" {
 		return nil
 	}
-	return w.Knowledge.Needs(base, bad, name, want)
+	return w.Knowledge.Needs(base, bad, name, want, set)
 }
 
 // lyingResolver predicts every config with H set: wrong whenever H is

@@ -49,8 +49,8 @@ func (k *treeKnowledge) evalOf(c *kconfig.Config) *kconfig.Eval {
 // Needs evaluates the dependencies on the base: what the base already
 // meets needs nothing. A member of a choice also needs the members that
 // change with it: switching a choice moves two symbols at once.
-func (k *treeKnowledge) Needs(base, bad *kconfig.Config, name, want string) []kconfig.Need {
-	needs := k.evalOf(base).Needs(name, entryOf(name, want).Value, k.evalOf(bad))
+func (k *treeKnowledge) Needs(base, bad *kconfig.Config, name, want string, set bool) []kconfig.Need {
+	needs := k.evalOf(base).Needs(name, entryOf(name, want).Value, k.evalOf(bad), set)
 	if s := k.tree.Lookup(name); s != nil {
 		if ch := s.Choice(); ch != nil {
 			for _, m := range ch.Members {

@@ -18,7 +18,7 @@ type Need struct {
 // of branch is known to work. Selects are not looked at: what holds a
 // symbol up is a question of other symbols' values, not of its
 // dependencies.
-func (e *Eval) Needs(name, want string, target *Eval) []Need {
+func (e *Eval) Needs(name, want string, target *Eval, set bool) []Need {
 	s := e.t.syms[name]
 	if s == nil || s.Const || !s.Defined() {
 		return nil
@@ -36,9 +36,9 @@ func (e *Eval) Needs(name, want string, target *Eval) []Need {
 		// Selected above want: every select that holds it up must go.
 		w.down(s.RevDep, triOf(want))
 	}
-	if !s.HasPrompt() || target.Visible(name) == No {
-		// No fragment sets it in target: its value there comes from
-		// its selects and defaults, capped by its dependencies.
+	if !set || !s.HasPrompt() || target.Visible(name) == No {
+		// No fragment sets it: its value comes from its selects and
+		// defaults, capped by its dependencies.
 		w.source(s, want)
 		if !isTri || triOf(want) > No {
 			w.walk(s.DirDep, level)

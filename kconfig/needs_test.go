@@ -105,7 +105,7 @@ config TOUCH_AC97
 		{"AC97_BUS", "m", []kconfig.Need{{Name: "SND_AC97", Want: "m"}}},
 	}
 	for _, c := range cases {
-		got := base.Needs(c.name, c.want, bad)
+		got := base.Needs(c.name, c.want, bad, true)
 		if !reflect.DeepEqual(got, c.needs) {
 			t.Errorf("Needs(%s=%s) = %v, want %v", c.name, c.want, got, c.needs)
 		}
@@ -113,7 +113,7 @@ config TOUCH_AC97
 	// A base that does not meet the dependency: the walk goes through
 	// the prompts of the symbols it names.
 	tiny := read("CONFIG_MODULES=y;CONFIG_EXPERT=y;CONFIG_PROCESSOR_SELECT=y;CONFIG_CPU_SUP_INTEL=n;CONFIG_CPU_SUP_AMD=n")
-	if got := tiny.Needs("RESCTRL", "y", bad); len(got) != 1 || got[0].Name != "CPU_SUP_INTEL" {
+	if got := tiny.Needs("RESCTRL", "y", bad, true); len(got) != 1 || got[0].Name != "CPU_SUP_INTEL" {
 		t.Errorf("Needs(RESCTRL=y) on a base that turned Intel and AMD off = %v, want CPU_SUP_INTEL", got)
 	}
 }
