@@ -424,16 +424,6 @@ func apply(base *kconfig.Config, opts []Option) *kconfig.Config {
 	return c
 }
 
-// Apply returns base with the candidates of kept set to their bad values.
-func (cs Candidates) Apply(base *kconfig.Config, kept []int) *kconfig.Config {
-	return apply(base, cs.Options(kept))
-}
-
-// Fragment is the lines kept sets, in candidate order.
-func (cs Candidates) Fragment(kept []int) *kconfig.Config {
-	return cs.Apply(kconfig.NewConfig(), kept)
-}
-
 // entryOf makes a config entry from a literal.
 func entryOf(name, lit string) kconfig.Entry {
 	if len(lit) >= 2 && lit[0] == '"' {

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"github.com/kcmin/kcmin/kconfig"
 	"reflect"
 	"strings"
 	"testing"
@@ -89,7 +90,7 @@ func TestApplyValues(t *testing.T) {
 	know := &fakeKnowledge{order: []string{"S", "N", "T"}}
 	base := config(t, `CONFIG_S="old";CONFIG_N=1;CONFIG_KEEP=y`)
 	cs := FindCandidates(know, base, config(t, `CONFIG_S="say \"hi\"";CONFIG_N=2;CONFIG_T=m;CONFIG_KEEP=y`))
-	c := cs.Apply(base, []int{0, 2})
+	c := apply(base, cs.Options([]int{0, 2}))
 	if e, _ := c.Get("S"); e.Value != `say "hi"` || !e.Quoted {
 		t.Errorf("S is %+v, want the string say \"hi\"", e)
 	}
@@ -103,7 +104,7 @@ func TestApplyValues(t *testing.T) {
 		t.Errorf("KEEP is %q, want the base's y", got)
 	}
 	var lines []string
-	for _, e := range cs.Fragment([]int{0, 2}).Entries() {
+	for _, e := range apply(kconfig.NewConfig(), cs.Options([]int{0, 2})).Entries() {
 		lines = append(lines, e.Line())
 	}
 	if want := []string{`CONFIG_S="say \"hi\""`, `CONFIG_T=m`}; !reflect.DeepEqual(lines, want) {

@@ -884,13 +884,8 @@ func (r *runner) disagree(test int) {
 
 // predict resolves in-process; a resolver that fails, even by panicking,
 // only costs the prediction: make has the last word anyway.
-func (r *runner) predict(req *kconfig.Config) (c *kconfig.Config, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("kconfig resolver: %v", p)
-		}
-	}()
-	return r.know.Resolve(req)
+func (r *runner) predict(req *kconfig.Config) (*kconfig.Config, error) {
+	return resolveSafely(r.know, req)
 }
 
 // configWriter writes a resolved config as the kernel's conf does, byte

@@ -95,14 +95,8 @@ func (w *needWalk) walk(x *Expr, level Tri) {
 		w.walk(x.L, level)
 		w.walk(x.R, level)
 	case OpOr:
-		switch {
-		case w.target.expr(x.L) >= level:
-			w.walk(x.L, level)
-		case w.target.expr(x.R) >= level:
-			w.walk(x.R, level)
-		default:
-			w.walk(x.L, level)
-			w.walk(x.R, level)
+		for _, b := range branches(x, func(b *Expr) bool { return w.target.expr(b) >= level }) {
+			w.walk(b, level)
 		}
 	case OpNot:
 		w.down(x.L, 2-level)
@@ -124,14 +118,8 @@ func (w *needWalk) down(x *Expr, level Tri) {
 		w.down(x.L, level)
 		w.down(x.R, level)
 	case OpAnd:
-		switch {
-		case w.target.expr(x.L) <= level:
-			w.down(x.L, level)
-		case w.target.expr(x.R) <= level:
-			w.down(x.R, level)
-		default:
-			w.down(x.L, level)
-			w.down(x.R, level)
+		for _, b := range branches(x, func(b *Expr) bool { return w.target.expr(b) <= level }) {
+			w.down(b, level)
 		}
 	case OpNot:
 		w.walk(x.L, 2-level)
@@ -179,6 +167,18 @@ func (w *needWalk) source(s *Symbol, want string) {
 			w.down(and(d.Expr, d.Cond), v)
 		}
 	}
+}
+
+// branches is the side of x (an "||" to raise, an "&&" to lower) that
+// target shows to work, or both when neither does.
+func branches(x *Expr, works func(*Expr) bool) []*Expr {
+	switch {
+	case works(x.L):
+		return []*Expr{x.L}
+	case works(x.R):
+		return []*Expr{x.R}
+	}
+	return []*Expr{x.L, x.R}
 }
 
 // asTarget adds the symbols of a comparison: it holds, or not, when they
