@@ -56,6 +56,9 @@ algorithm = "ddmin"
 flaky = false
 repeats = 5
 priors = false
+[workers]
+count = 3
+memory_per_build = "6G"
 [campaign]
 workdir = "work"
 `
@@ -133,6 +136,7 @@ func comparable(s *Spec) any {
 	c.File, c.Workdir = "", ""
 	c.Kernel.Jobs, c.Kernel.BuildTimeout, c.Kernel.ConfigTimeout, c.Kernel.Ccache = 0, 0, 0, false
 	c.Oracle.CommandTimeout = 0
+	c.Workers = WorkersSpec{}
 	var pats []string
 	for _, re := range c.Oracle.LogPatterns {
 		pats = append(pats, re.String())

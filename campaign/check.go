@@ -86,24 +86,26 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 	if err := r.readCheckInputs(ctx, opts, io.MultiWriter(log, logf)); err != nil {
 		return nil, err
 	}
-	bdir := wd.BuildDir(0)
+	// One worker, worker 0 of the campaign: its build dir, its resolve
+	// dir, and what a test does there.
+	w := <-newWorkers(wd, r.make, s.Kernel.Target, checks, 1)
 	var text []byte
 	switch {
 	case opts.Config != "":
 		r.phase("resolving " + opts.Config)
 		var in *inputConfig
 		if in, err = r.input(opts.Config); err == nil {
-			text, err = r.make.Resolve(ctx, bdir, in.text, logf)
+			text, err = r.make.Resolve(ctx, w.resolveDir, in.text, logf)
 		}
 	case opts.Base:
 		r.phase("resolving the base config")
-		text, err = r.resolveBase(ctx, bdir, logf)
+		text, err = r.resolveBase(ctx, w.resolveDir, logf)
 	default:
 		r.phase("resolving the base config")
 		var base []byte
-		if base, err = r.resolveBase(ctx, bdir, logf); err == nil {
+		if base, err = r.resolveBase(ctx, w.resolveDir, logf); err == nil {
 			r.phase("resolving the bad config")
-			text, err = r.resolveBad(ctx, bdir, logf, base)
+			text, err = r.resolveBad(ctx, w.resolveDir, logf, base)
 		}
 	}
 	if err != nil {
@@ -112,27 +114,12 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 	if err := os.WriteFile(filepath.Join(cdir, "resolved.config"), text, 0o644); err != nil {
 		return nil, err
 	}
-	res := &CheckResult{Dir: cdir}
-	art := &build.Artifact{Source: s.Kernel.Source, Dir: bdir, Config: filepath.Join(bdir, ".config")}
-	if s.Kernel.Target != "" {
-		r.phase("building")
-		art, err = r.make.Build(ctx, bdir, s.Kernel.Target, filepath.Join(cdir, "build.log"))
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("check: %w", err)
-		}
-		res.Built = true
-	}
-	r.phase("judging")
-	j, err := oracle.Judge(ctx, checks, art, cdir)
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
+	f, err := w.run(ctx, job{dir: cdir, config: text, phase: r.phase})
 	if err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}
+	res := &CheckResult{Dir: cdir, Built: f.built}
+	j := f.judgement
 	res.Verdict, res.Reason, res.Signature, res.Notes = j.Verdict.String(), j.Reason, j.Signature, j.Notes
 	res.Duration = time.Since(start)
 	return res, nil

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -93,6 +94,42 @@ func TestDemo(t *testing.T) {
 			t.Logf("%s: %d candidates, %d tests, %d builds, %d cache hits, %d unresolved", algo, r.Candidates, r.Tests, r.Builds, r.CacheHits, r.Unresolved)
 		})
 	}
+}
+
+// TestDemoWorkers runs the demo with four workers: the same result as
+// one worker, every build dir used, and the journal numbering each test
+// once.
+func TestDemoWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs dozens of fake builds")
+	}
+	work := t.TempDir()
+	s := demoSpec(t, "auto")
+	s.SetWorkers(4)
+	sum, err := Run(context.Background(), s, Options{Workdir: work})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sum.Result
+	if !reflect.DeepEqual(r.Minimal, demoMinimal) || !r.Verified || !r.OneMinimal {
+		t.Fatalf("minimal %q verified %v 1-minimal %v, want %q", r.Minimal, r.Verified, r.OneMinimal, demoMinimal)
+	}
+	if r.Workers != 4 || r.TestSeconds < r.Seconds {
+		t.Errorf("workers %d, %v s of tests in %v s", r.Workers, r.TestSeconds, r.Seconds)
+	}
+	numbered := map[int]bool{}
+	for _, rec := range journalOf(t, work) {
+		if !rec.Hit && numbered[rec.Test] {
+			t.Errorf("test %d twice in the journal", rec.Test)
+		}
+		numbered[rec.Test] = true
+	}
+	for n := range 4 {
+		if _, err := os.Stat(filepath.Join(work, "build", fmt.Sprintf("w%d", n), ".config")); err != nil {
+			t.Errorf("worker %d built nothing: %v", n, err)
+		}
+	}
+	t.Logf("4 workers: %d tests, %d builds, %v s of wall time, %v s of tests", r.Tests, r.Builds, r.Seconds, r.TestSeconds)
 }
 
 // reproduce runs a report's commands in a clean copy of the fake tree, as

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -128,8 +129,11 @@ func (r *runner) culpritsOf(lines []Line) []report.Option {
 // hits are the questions answered by an earlier test, repeated ones
 // included, counted the same way however often the campaign resumed.
 func (r *runner) stats() report.Stats {
-	st := report.Stats{Candidates: len(r.cands.List), CacheHits: r.hits}
-	var ms int64
+	st := report.Stats{Candidates: len(r.cands.List), CacheHits: r.hits, Workers: r.count}
+	var (
+		ms    int64
+		spans []span
+	)
 	for _, rec := range r.bySubset {
 		if rec.Hit {
 			continue
@@ -154,10 +158,57 @@ func (r *runner) stats() report.Stats {
 				st.BadGone++
 			}
 		}
-		ms += rec.ResolveMS + rec.BuildMS + rec.JudgeMS
+		took := time.Duration(rec.ResolveMS+rec.BuildMS+rec.JudgeMS) * time.Millisecond
+		ms += took.Milliseconds()
+		if end, err := time.Parse(time.RFC3339Nano, rec.Time); err == nil {
+			spans = append(spans, span{end.Add(-took), end})
+		} else {
+			spans = append(spans, span{}) // no time: counted alone
+		}
 	}
-	st.Elapsed = time.Duration(ms) * time.Millisecond
+	st.TestTime = time.Duration(ms) * time.Millisecond
+	st.Elapsed = wallTime(spans, st.TestTime)
 	return st
+}
+
+// A span is when a test ran.
+type span struct{ from, to time.Time }
+
+// wallTime is the time during which at least one test ran: tests that ran
+// at once count once. A test without its time counts its whole length;
+// sum is what all of them took one after another.
+func wallTime(spans []span, sum time.Duration) time.Duration {
+	var timed []span
+	var untimed time.Duration
+	for _, s := range spans {
+		if s.to.IsZero() {
+			untimed = -1
+			continue
+		}
+		timed = append(timed, s)
+	}
+	if untimed < 0 {
+		// Records from before tests ran at once: one after another.
+		return sum
+	}
+	slices.SortFunc(timed, func(a, b span) int { return a.from.Compare(b.from) })
+	var total time.Duration
+	var cur span
+	for i, s := range timed {
+		switch {
+		case i == 0:
+			cur = s
+		case s.from.After(cur.to):
+			total += cur.to.Sub(cur.from)
+			cur = s
+		case s.to.After(cur.to):
+			cur.to = s.to
+		}
+	}
+	if len(timed) > 0 {
+		total += cur.to.Sub(cur.from)
+	}
+	return total
 }
 
 // failureLines are the warnings of the bad build that the log patterns

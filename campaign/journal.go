@@ -223,7 +223,7 @@ func truncateTo(f *os.File, size int64) error {
 // Append writes a record as one line and waits until it is on disk.
 func (j *Journal) Append(r Record) error {
 	if r.Time == "" {
-		r.Time = time.Now().UTC().Format(time.RFC3339)
+		r.Time = time.Now().UTC().Format(time.RFC3339Nano)
 	}
 	line, err := json.Marshal(r)
 	if err != nil {

@@ -69,12 +69,8 @@ var sections = []section{
 					l.errorf(k, "%q: one make target only", s.Kernel.Target)
 				}
 			}),
-		intKey("jobs", 0, 0, "must be 0 (one per CPU) or more", func(s *Spec) *int { return &s.Kernel.Jobs }).
-			then(func(l *loader, k string, s *Spec) {
-				if s.Kernel.Jobs <= 0 {
-					s.Kernel.Jobs = runtime.NumCPU()
-				}
-			}).asRunKey(),
+		// 0 until [workers] is read: the cores divided among the workers.
+		intKey("jobs", 0, 0, "must be 0 (the cores divided among the workers) or more", func(s *Spec) *int { return &s.Kernel.Jobs }).asRunKey(),
 		// Even an incremental kernel build that recompiles nothing takes
 		// seconds to walk the tree.
 		durationKey("build_timeout", 2*time.Hour, 10*time.Second, func(s *Spec) *time.Duration { return &s.Kernel.BuildTimeout }).asRunKey(),
@@ -219,6 +215,23 @@ var sections = []section{
 		boolKey("flaky", func(s *Spec) bool { return s.Boot != nil }, func(s *Spec) *bool { return &s.Search.Flaky }),
 		boolKey("priors", fixed(true), func(s *Spec) *bool { return &s.Search.Priors }),
 		intKey("repeats", 0, 0, "must be 0 or more", func(s *Spec) *int { return &s.Search.Repeats }),
+	}},
+
+	{name: "workers", keys: []key{
+		intKey("count", 0, 0, "must be 0 (as many as the machine allows) or more", func(s *Spec) *int { return &s.Workers.Count }).
+			then(func(l *loader, k string, s *Spec) {
+				if s.Workers.Count <= 0 {
+					s.Workers.Count = defaultWorkers(runtime.NumCPU(), memAvailable())
+				}
+				s.Workers.autoJobs = s.Kernel.Jobs <= 0
+				s.SetWorkers(s.Workers.Count)
+			}).asRunKey(),
+		textKey("memory_per_build", "", func(s *Spec) *string { return &s.Workers.MemoryPerBuild }).
+			then(func(l *loader, k string, s *Spec) {
+				if _, err := parseBytes(s.Workers.MemoryPerBuild); err != nil {
+					l.errorf(k, "%v", err)
+				}
+			}).asRunKey(),
 	}},
 
 	{name: "campaign", keys: []key{

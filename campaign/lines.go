@@ -44,8 +44,6 @@ func (r *runner) checkLines(ctx context.Context, res minimize.Result, confirm in
 	if !res.Verified || len(opts) == 0 {
 		return finalOf(opts, res), nil
 	}
-	r.role = roleLine
-	defer func() { r.role = "" }()
 	var gone, falseGone int
 	for {
 		lines, dropped, err := r.checkRound(ctx, opts, confirm, &gone, &falseGone)
@@ -68,17 +66,41 @@ func (r *runner) checkLines(ctx context.Context, res minimize.Result, confirm in
 // line whose removal reproduced, or -1 with every line's verdict.
 func (r *runner) checkRound(ctx context.Context, opts []Option, confirm int, gone, falseGone *int) ([]Line, int, error) {
 	lines := make([]Line, len(opts))
-	for i, o := range opts {
-		lines[i].Option = o
+	without := make([]question, len(opts)) // the result without line i
+	for i := range opts {
 		rest := slices.Delete(slices.Clone(opts), i, i+1)
 		names := make([]string, len(rest))
 		for j, o := range rest {
 			names[j] = o.Name
 		}
+		without[i] = question{names: names, opts: rest, role: roleLine}
+	}
+	// With workers to spare, every removal is asked at once, and then
+	// the confirmations of those that made the failure go; the loop
+	// below takes their answers in its own order.
+	if err := r.prefetch(ctx, without); err != nil {
+		return nil, 0, err
+	}
+	var confirming []question
+	for _, q := range without {
+		if rec, ok := r.answered(q.names, 0); ok && rec.Outcome == "gone" {
+			for a := 1; a <= confirm; a++ {
+				q.attempt = a
+				confirming = append(confirming, q)
+			}
+		}
+	}
+	if err := r.prefetch(ctx, confirming); err != nil {
+		return nil, 0, err
+	}
+	for i, o := range opts {
+		lines[i].Option = o
+		q := without[i]
 		r.phase(fmt.Sprintf("checking line %d of %d", i+1, len(opts)))
 	asking:
 		for attempt := 0; attempt <= confirm; attempt++ {
-			rec, err := r.ask(ctx, question{names: names, opts: rest, attempt: attempt})
+			q.attempt = attempt
+			rec, err := r.ask(ctx, q)
 			if err != nil {
 				return nil, 0, err
 			}

@@ -141,7 +141,19 @@ func progressLine(s Status, now time.Time, width int) string {
 	if s.TimeLeft > 0 {
 		parts = append(parts, "~"+shortDuration(s.TimeLeft)+" left")
 	}
-	if s.Phase != "" {
+	if busy := s.busy(); len(busy) > 0 {
+		// Every worker's test, its phase and its time: "w1 building
+		// test 12 1m3s"; the worker is left unnamed when it is alone.
+		var ws []string
+		for _, w := range busy {
+			text := fmt.Sprintf("%s %s", w.WorkerStatus, shortDuration(now.Sub(w.Since)))
+			if len(s.Workers) > 1 {
+				text = fmt.Sprintf("w%d %s", w.n, text)
+			}
+			ws = append(ws, text)
+		}
+		parts = append(parts, strings.Join(ws, ", "))
+	} else if s.Phase != "" {
 		parts = append(parts, fmt.Sprintf("%s %s", s.Phase, shortDuration(now.Sub(s.Since))))
 	}
 	if s.Candidates > 0 {
@@ -159,6 +171,23 @@ func progressLine(s Status, now time.Time, width int) string {
 		text = "[" + strings.Repeat("=", filled) + strings.Repeat(" ", barWidth-filled) + "] " + text
 	}
 	return truncate(text, room)
+}
+
+// numbered is a worker's status and its number.
+type numbered struct {
+	WorkerStatus
+	n int
+}
+
+// busy lists the workers that run a test.
+func (s Status) busy() []numbered {
+	var busy []numbered
+	for n, w := range s.Workers {
+		if w.Phase != "" {
+			busy = append(busy, numbered{w, n})
+		}
+	}
+	return busy
 }
 
 // truncate cuts s to n columns at most.

@@ -20,6 +20,24 @@ func progressStatuses(now time.Time) []Status {
 			Phase: "building test 3", Since: now.Add(-time.Minute)},
 		{Tests: 1234, CacheHits: 77, Candidates: 12345, Undecided: 10234, Culprits: 17, EstimatedLeft: 4321,
 			TimeLeft: 4321 * 20 * time.Minute, Phase: "confirming test 1235 (repeat 2 of 3)", Since: now.Add(-123 * time.Hour)},
+		{Tests: 20, Candidates: 536, Undecided: 100, EstimatedLeft: 12, Workers: []WorkerStatus{
+			{Test: 21, Phase: "building", Since: now.Add(-63 * time.Second)}, {},
+			{Test: 23, Phase: "judging", Since: now.Add(-4 * time.Second)}}},
+	}
+}
+
+// TestProgressWorkers: the line names every busy worker's test, its
+// phase and its time; a worker alone goes unnamed.
+func TestProgressWorkers(t *testing.T) {
+	now := time.Now()
+	st := progressStatuses(now)[5]
+	got := progressLine(st, now, 200)
+	if want := "w0 building test 21 1m03s, w2 judging test 23 4s"; !strings.Contains(got, want) {
+		t.Errorf("line %q lacks %q", got, want)
+	}
+	one := Status{Tests: 3, Workers: []WorkerStatus{{Test: 4, Phase: "resolving", Since: now.Add(-2 * time.Second)}}}
+	if got, want := progressLine(one, now, 200), "3 tests | resolving test 4 2s"; got != want {
+		t.Errorf("one worker: %q, want %q", got, want)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // leftovers lists the makes that run in the workdir's build dirs: when no
 // kcmin holds its lock, a dead kcmin left them there.
 func (w *Workdir) leftovers() []int {
-	return leftoverMakes(w.BuildDir(0), w.ResolveDir())
+	return leftoverMakes(w.buildDirs()...)
 }
 
 // reapLeftovers kills what a kcmin that died without cleaning up (kill -9,

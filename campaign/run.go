@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +68,37 @@ type Status struct {
 	// Searching is set once the search runs: the bad and the base config
 	// are judged, and Undecided, Culprits and EstimatedLeft are its word.
 	Searching bool
+	// Workers are what each worker does now, worker n at n.
+	Workers []WorkerStatus `json:",omitempty"`
+}
+
+// Now says what runs now: each busy worker's step ("building test 12"),
+// else the campaign's own ("resolving the base config").
+func (s Status) Now() []string {
+	var now []string
+	for _, w := range s.Workers {
+		if w.Phase != "" {
+			now = append(now, w.String())
+		}
+	}
+	if len(now) == 0 && s.Phase != "" {
+		now = append(now, s.Phase)
+	}
+	return now
+}
+
+func (w WorkerStatus) String() string {
+	if w.Test == 0 {
+		return w.Phase
+	}
+	return fmt.Sprintf("%s test %d", w.Phase, w.Test)
+}
+
+// WorkerStatus is what one worker does now.
+type WorkerStatus struct {
+	Test  int    `json:",omitempty"` // 0 before the test has its number
+	Phase string `json:",omitempty"` // resolving, building, judging; "" when idle
+	Since time.Time
 }
 
 // Summary is what a finished run found.
@@ -101,6 +133,17 @@ type runner struct {
 	badSig []string // the bad config's signature
 	badRec Record   // the first run of the bad config that reproduced
 
+	// free holds the workers that wait for a test; count is how many
+	// there are.
+	free  chan *worker
+	count int
+	// badJudged is closed once the bad config's signature is known, which
+	// every other test's answer is matched against.
+	badJudged chan struct{}
+
+	// mu guards what follows: tests run at once, and each records its
+	// answer itself.
+	mu       sync.Mutex
 	journal  *Journal
 	bySubset map[string]Record
 	byHash   map[string]Record // judged configs only
@@ -135,7 +178,8 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{spec: s, opts: opts, wd: wd, log: opts.Log, bySubset: map[string]Record{}, byHash: map[string]Record{}}
+	r := &runner{spec: s, opts: opts, wd: wd, log: opts.Log, bySubset: map[string]Record{}, byHash: map[string]Record{},
+		badJudged: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			r.close()
@@ -166,6 +210,9 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 	if err := oracle.Validate(r.checks); err != nil {
 		return nil, inputError(fmt.Errorf("oracle: %w", err))
 	}
+	r.count = max(1, s.Workers.Count)
+	r.free = newWorkers(wd, r.make, s.Kernel.Target, r.checks, r.count)
+	r.status.Workers = make([]WorkerStatus, r.count)
 	if !opts.replayOnly {
 		if err := checkTools(s, r.checks); err != nil {
 			return nil, err
@@ -246,16 +293,26 @@ func (r *runner) load(recs []Record) {
 	if len(recs) == 0 || r.opts.replayOnly {
 		return
 	}
-	done := r.nextTest - 1
-	// Tests that started but never reached the journal run again.
-	repeat := 0
-	for n := r.nextTest; ; n++ {
-		if _, err := os.Stat(r.wd.TestDir(n)); err != nil {
-			break
+	done := map[int]bool{}
+	for _, rec := range recs {
+		if !rec.Hit {
+			done[rec.Test] = true
 		}
-		repeat++
 	}
-	fmt.Fprintf(r.log, "resuming: %d tests done, %d to repeat\n", done, repeat)
+	// Tests that started but never reached the journal run again, under
+	// new numbers: what they left is cleared away.
+	repeat := 0
+	entries, _ := os.ReadDir(r.wd.Path("tests"))
+	for _, e := range entries {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil || done[n] {
+			continue
+		}
+		if os.RemoveAll(r.wd.TestDir(n)) == nil {
+			repeat++
+		}
+	}
+	fmt.Fprintf(r.log, "resuming: %d tests done, %d to repeat\n", len(done), repeat)
 }
 
 func (r *runner) remember(rec Record) {
@@ -272,8 +329,14 @@ func (r *runner) remember(rec Record) {
 	r.nextTest = max(r.nextTest, rec.Test+1)
 }
 
-// record appends a record to the journal, then lets the search see it.
+// record appends a record to the journal, then lets the search see it:
+// the one place the journal is written.
 func (r *runner) record(rec Record) (Record, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rec.Time == "" {
+		rec.Time = time.Now().UTC().Format(time.RFC3339Nano)
+	}
 	if err := r.journal.Append(rec); err != nil {
 		return rec, err
 	}
@@ -378,7 +441,7 @@ func (r *runner) resolveInputs(ctx context.Context) (base, bad *kconfig.Config, 
 	if err := r.readInputs(r.spec.Config.files(), io.MultiWriter(r.log, logf)); err != nil {
 		return nil, nil, err
 	}
-	dir := r.wd.BuildDir(0)
+	dir := r.wd.ResolveDir(0)
 	r.phase("resolving the base config")
 	baseText, err := r.resolveBase(ctx, dir, logf)
 	if err != nil {
@@ -477,32 +540,53 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	// flake rate; repeats only says how often to measure it.
 	problem.Flaky = r.spec.Search.Flaky
 
+	// With workers to spare, the base is built beside the bad config:
+	// its answer waits for the bad config's signature to be matched.
+	baseQ := question{role: roleBase}
+	baseCtx, cancelBase := context.WithCancel(ctx)
+	defer cancelBase()
+	var (
+		baseOut  = make(chan error, 1)
+		baseSide = r.count > 1
+	)
+	if baseSide {
+		go func() {
+			_, err := r.ask(baseCtx, baseQ)
+			baseOut <- err
+		}()
+	}
 	rate, err := r.judgeBad(ctx, all)
 	if err != nil {
+		if baseSide {
+			cancelBase()
+			<-baseOut
+		}
 		return nil, err
 	}
 	problem.FlakeRate = rate
-	r.role = "base"
-	out, err := r.test(ctx, nil, 0)
+	if baseSide {
+		err = <-baseOut
+	} else {
+		_, err = r.ask(ctx, baseQ)
+	}
 	if err != nil {
 		return nil, r.stop(ctx, err)
 	}
-	base := r.bySubset[subsetKey(nil, 0)]
-	switch out {
-	case minimize.Reproduces:
+	base, _ := r.answered(nil, 0)
+	switch base.Outcome {
+	case "reproduces":
 		return nil, fmt.Errorf("%w: the base reproduces the failure too, so there is nothing to minimize (test %d, %s)",
 			ErrNoResult, base.Test, r.wd.TestDir(base.Test))
-	case minimize.Unresolved:
+	case "unresolved":
 		return nil, fmt.Errorf("%w: the base config could not be judged: %s (test %d, %s)",
 			ErrNoResult, base.Reason, base.Test, r.wd.TestDir(base.Test))
 	}
-	r.role = ""
 
 	algo, err := minimize.ParseAlgorithm(r.spec.Search.Algorithm)
 	if err != nil {
 		return nil, inputError(err)
 	}
-	res, err := minimize.Minimize(ctx, algo, problem, r.test, r.progress)
+	res, err := minimize.MinimizeParallel(ctx, algo, problem, r.count, r.test, r.progress)
 	if err != nil {
 		return nil, r.stop(ctx, err)
 	}
@@ -527,9 +611,18 @@ func (r *runner) judgeBad(ctx context.Context, all []int) (rate float64, err err
 			runs = defaultRepeats
 		}
 	}
-	r.role = "bad"
-	defer func() { r.role = "" }()
 	names := r.cands.Names(all)
+	opts := r.cands.Options(all)
+	// The runs are asked together, then taken in their order.
+	var qs []question
+	replayed := map[int]bool{}
+	for a := range runs {
+		qs = append(qs, question{names: names, opts: opts, attempt: a, role: roleBad})
+		_, replayed[a] = r.answered(names, a)
+	}
+	if err := r.prefetch(ctx, qs); err != nil {
+		return 0, r.stop(ctx, err)
+	}
 	var (
 		first        Record // the first run that reproduced
 		last         Record
@@ -539,10 +632,12 @@ func (r *runner) judgeBad(ctx context.Context, all []int) (rate float64, err err
 	)
 	for a := 0; a < runs || (first.Test == 0 && fresh < runs); a++ {
 		asked++
-		if _, known := r.bySubset[subsetKey(names, a)]; !known {
+		if a < runs && !replayed[a] {
+			fresh++
+		} else if _, known := r.answered(names, a); a >= runs && !known {
 			fresh++
 		}
-		rec, err := r.ask(ctx, question{names: names, opts: r.cands.Options(all), attempt: a})
+		rec, err := r.ask(ctx, question{names: names, opts: opts, attempt: a, role: roleBad})
 		if err != nil {
 			return 0, r.stop(ctx, err)
 		}
@@ -572,6 +667,7 @@ func (r *runner) judgeBad(ctx context.Context, all []int) (rate float64, err err
 			ErrNoResult, what, tried, last.Reason, last.Test, r.wd.TestDir(last.Test))
 	}
 	r.badSig, r.badRec = first.Signature, first
+	close(r.badJudged)
 	if runs > 1 {
 		fmt.Fprintf(r.log, "the bad config reproduced %d of %d judged runs (%d unresolved)\n", judged-gone, judged, asked-judged)
 	}
@@ -590,25 +686,49 @@ func (r *runner) stop(ctx context.Context, err error) error {
 }
 
 func (r *runner) progress(p minimize.Progress) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.status.Undecided, r.status.Culprits, r.status.EstimatedLeft = p.Undecided, len(p.Culprits), p.EstimatedLeft
 	r.status.Searching = true
 	r.notify()
 }
 
 func (r *runner) phase(what string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.status.Phase, r.status.Since = what, time.Now()
 	r.notify()
 }
 
+// setWorker says what worker n does now, for test (0 before it has its
+// number); "" when it is idle again.
+func (r *runner) setWorker(n, test int, what string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n >= len(r.status.Workers) {
+		return
+	}
+	w := &r.status.Workers[n]
+	if w.Phase != what || w.Test != test {
+		w.Since = time.Now()
+	}
+	w.Test, w.Phase = test, what
+	r.notify()
+}
+
+// notify hands the status on; the caller holds r.mu.
 func (r *runner) notify() {
 	r.status.CacheHits = r.hits
 	r.status.Tests = r.judged()
-	r.status.TimeLeft = time.Duration(r.status.EstimatedLeft) * medianTestTime(slices.Collect(maps.Values(r.bySubset)))
+	// The workers share what is left.
+	r.status.TimeLeft = time.Duration(r.status.EstimatedLeft) * medianTestTime(slices.Collect(maps.Values(r.bySubset))) / time.Duration(max(1, r.count))
+	st := r.status
+	st.Workers = slices.Clone(st.Workers)
 	if r.opts.Progress != nil {
-		r.opts.Progress(r.status)
+		r.opts.Progress(st)
 	}
 	if !r.opts.replayOnly {
-		data, err := json.Marshal(progressRecord{Status: r.status, Time: time.Now().UTC(), Done: r.finished})
+		data, err := json.Marshal(progressRecord{Status: st, Time: time.Now().UTC(), Done: r.finished})
 		if err == nil {
 			_ = writeFileAtomic(r.wd.Path(progressFile), data)
 		}
@@ -653,7 +773,8 @@ func (r *runner) judged() int {
 }
 
 // test answers the search: from the journal when it has the question,
-// else by resolving, building and judging.
+// else by resolving, building and judging. Up to [workers] count calls
+// run at once.
 func (r *runner) test(ctx context.Context, kept []int, attempt int) (minimize.Outcome, error) {
 	rec, err := r.ask(ctx, question{names: r.cands.Names(kept), opts: r.cands.Options(kept), attempt: attempt})
 	return outcomeOf(rec), err
@@ -666,15 +787,21 @@ type question struct {
 	names   []string // the journal's subset: candidates or options, by name
 	opts    []Option
 	attempt int
+	// role names the first tests ("bad", "base") and the final check's
+	// ("line"); "" for the search's.
+	role string
 }
 
 // ask answers a question from the journal when it has it, else by
-// resolving, building and judging.
+// resolving, building and judging. It is safe for concurrent use.
 func (r *runner) ask(ctx context.Context, q question) (Record, error) {
-	if rec, ok := r.bySubset[subsetKey(q.names, q.attempt)]; ok {
-		if rec.Hit {
-			r.hits++
-		}
+	r.mu.Lock()
+	rec, ok := r.bySubset[subsetKey(q.names, q.attempt)]
+	if ok && rec.Hit {
+		r.hits++
+	}
+	r.mu.Unlock()
+	if ok {
 		return rec, nil
 	}
 	if r.opts.replayOnly {
@@ -688,8 +815,36 @@ func (r *runner) ask(ctx context.Context, q question) (Record, error) {
 	return rec, nil
 }
 
-// asked counts a repeated question as a cache hit: the first answer of a
-// subset is its test (or hit); later ones cost nothing.
+// prefetch asks questions at once, as many as there are workers, and
+// waits for all their answers, which the journal then holds: the
+// sequential logic that follows (the first tests, the final check) finds
+// them there. It returns the first error, once every question has ended.
+func (r *runner) prefetch(ctx context.Context, qs []question) error {
+	if r.count < 2 || len(qs) < 2 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(qs))
+	for _, q := range qs {
+		go func() {
+			_, err := r.ask(ctx, q)
+			if err != nil {
+				cancel()
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range qs {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// outcomeOf is the search's view of a record.
 func outcomeOf(rec Record) minimize.Outcome {
 	switch rec.Outcome {
 	case "reproduces":
@@ -719,99 +874,135 @@ func (r *runner) logTest(rec Record, asked int) {
 	if rec.Built {
 		line += fmt.Sprintf(", built in %v", (time.Duration(rec.BuildMS) * time.Millisecond).Round(time.Second/10))
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	fmt.Fprintln(r.log, line)
 }
 
-// judge finds the answer for a subset the journal does not have.
+// judge finds the answer for a question the journal does not have: the
+// coordinator's part of a test. It predicts the config and answers from
+// the cache when it can; else it takes a free worker, resolves the
+// config in the worker's resolve dir, numbers the test, has the worker
+// build and judge it, matches the signature against the bad config's,
+// and records the answer.
 func (r *runner) judge(ctx context.Context, q question) (Record, error) {
-	names, attempt := q.names, q.attempt
 	req := apply(r.base, q.opts)
-	start := time.Now()
 	// kconfig resolves in milliseconds what make olddefconfig takes
 	// seconds for: when it predicts a config already judged, the answer
 	// is known. make's word stays final: one disagreement ends the trust.
-	predicted := ""
-	trusted := false // the prediction sticks, and the resolver is trusted
+	var predicted string
 	pc, err := r.predict(req)
-	if err == nil {
+	if err != nil {
+		pc = nil
+	} else {
 		predicted = Hash(pc)
 		_, why := notStuck(nil, pc, q.opts)
-		trusted = !r.distrust && len(why) == 0
-		if trusted {
-			if prev, ok := r.byHash[hashKey(predicted, attempt)]; ok {
-				return r.record(hitOf(prev, names, attempt, predicted, r.role))
-			}
+		if r.distrusted() || len(why) > 0 {
+			pc = nil // the prediction is no config to build
+		} else if rec, ok, err := r.hit(predicted, predicted, q); ok {
+			return rec, err
 		}
 	}
-
-	dir := r.wd.BuildDir(0)
-	var input, resolveLog bytes.Buffer
-	var text []byte
-	var resolved *kconfig.Config
-	// When the prediction sticks, the build starts at once on it, while
-	// make olddefconfig resolves the same request in a build dir of its
-	// own: make stays the judge of what the config is, and its seconds
-	// of Kconfig hide behind the build instead of coming before it.
-	fast := trusted && r.spec.Kernel.Target != ""
-	var (
-		resolving  sync.WaitGroup
-		kernelText []byte
-		kernelErr  error
-	)
-	defer resolving.Wait()
-	r.phase(fmt.Sprintf("resolving test %d", r.nextTest))
-	if err := req.Write(&input); err != nil {
+	w, err := r.take(ctx)
+	if err != nil {
 		return Record{}, err
 	}
+	rec, j, err := r.runOn(ctx, w, q, req, pc, predicted, 0)
+	r.give(w)
+	if err != nil || j == nil {
+		return rec, err
+	}
+	rec.Verdict = j.Verdict.String()
+	if q.role == roleBase {
+		// The base runs beside the bad config, whose signature it must
+		// not show again: it waits for it. Every other test starts
+		// once the bad config is judged.
+		select {
+		case <-r.badJudged:
+		case <-ctx.Done():
+			return Record{}, ctx.Err()
+		}
+	}
+	if q.role != roleBad {
+		*j = j.Against(r.match, r.badSig)
+	}
+	rec.Outcome, rec.Signature, rec.Reason, rec.Notes = j.Verdict.String(), j.Signature, j.Reason, j.Notes
+	return r.record(rec)
+}
+
+// Roles of the first two tests.
+const (
+	roleBad  = "bad"
+	roleBase = "base"
+)
+
+// runOn runs q's test on worker w. It returns a record ready to be
+// written (a cache hit, or a test that did not stick) with a nil
+// judgement, or a test's record with the oracle's judgement, for judge
+// to match and record. pc is kcmin's prediction of the resolved config,
+// nil when it is not to be built on; test is the number to reuse when
+// the test runs again, 0 for a new one.
+func (r *runner) runOn(ctx context.Context, w *worker, q question, req, pc *kconfig.Config, predicted string, test int) (Record, *oracle.Judgement, error) {
+	start := time.Now()
+	// The test has its number from its start; a config judged before
+	// gives it back.
+	if test == 0 {
+		test = r.newTest()
+	}
+	r.setWorker(w.n, test, "resolving")
+	var input, resolveLog bytes.Buffer
+	if err := req.Write(&input); err != nil {
+		return Record{}, nil, err
+	}
+	// When the prediction sticks, the build starts at once on it, while
+	// make olddefconfig resolves the same request in the worker's resolve
+	// dir: make stays the judge of what the config is, and its seconds
+	// of Kconfig hide behind the build instead of coming before it.
+	fast := pc != nil && r.spec.Kernel.Target != ""
+	var text []byte
+	resolved := pc
 	if fast {
 		var placed bytes.Buffer
 		if err := r.writeConfig(&placed, pc); err != nil {
-			return Record{}, err
+			return Record{}, nil, err
 		}
-		if err := r.make.Place(dir, placed.Bytes()); err != nil {
-			return Record{}, r.fault(ctx, err)
-		}
-		text, resolved = placed.Bytes(), pc
-		resolving.Add(1)
-		go func() {
-			defer resolving.Done()
-			kernelText, kernelErr = r.make.Resolve(ctx, r.wd.ResolveDir(), input.Bytes(), &resolveLog)
-		}()
+		text = placed.Bytes()
 	} else {
 		var err error
-		text, err = r.make.Resolve(ctx, dir, input.Bytes(), &resolveLog)
+		text, err = r.make.Resolve(ctx, w.resolveDir, input.Bytes(), &resolveLog)
 		if err != nil {
-			return Record{}, r.fault(ctx, fmt.Errorf("resolve the config of test %d: %w", r.nextTest, err))
+			return Record{}, nil, r.fault(ctx, fmt.Errorf("resolve a config in %s: %w", w.resolveDir, err))
 		}
-		resolved, _, err = kconfig.ReadConfig(bytes.NewReader(text), filepath.Join(dir, ".config"))
+		resolved, _, err = kconfig.ReadConfig(bytes.NewReader(text), filepath.Join(w.resolveDir, ".config"))
 		if err != nil {
-			return Record{}, fmt.Errorf("read the resolved config of test %d: %w", r.nextTest, err)
+			return Record{}, nil, fmt.Errorf("read the config resolved in %s: %w", w.resolveDir, err)
 		}
 	}
 	hash := Hash(resolved)
-	rec := Record{Test: r.nextTest, Role: r.role, Subset: names, Attempt: attempt, Hash: hash, Predicted: predicted,
-		ResolveMS: time.Since(start).Milliseconds()}
 	if predicted != "" && predicted != hash {
-		r.disagree(r.nextTest)
+		r.disagree(test)
 	}
 	stuckNot, why := notStuck(r.know, resolved, q.opts)
 	if len(why) == 0 {
-		if prev, ok := r.byHash[hashKey(hash, attempt)]; ok {
-			return r.record(hitOf(prev, names, attempt, predicted, r.role))
+		if rec, ok, err := r.hit(hash, predicted, q); ok {
+			r.unnumber(test)
+			return rec, nil, err
 		}
 	}
 
 	// A test of its own: its folder holds what it asked and got.
-	tdir := r.wd.TestDir(rec.Test)
+	rec := Record{Test: test, Role: q.role, Subset: q.names, Attempt: q.attempt, Hash: hash, Predicted: predicted,
+		ResolveMS: time.Since(start).Milliseconds()}
+	tdir := r.wd.TestDir(test)
 	if err := os.RemoveAll(tdir); err != nil {
-		return Record{}, err
+		return Record{}, nil, err
 	}
 	if err := os.MkdirAll(tdir, 0o755); err != nil {
-		return Record{}, err
+		return Record{}, nil, err
 	}
 	var frag bytes.Buffer
 	if err := apply(kconfig.NewConfig(), q.opts).Write(&frag); err != nil {
-		return Record{}, err
+		return Record{}, nil, err
 	}
 	files := map[string][]byte{"fragment.config": frag.Bytes(), "resolved.config": text}
 	if !fast {
@@ -819,32 +1010,39 @@ func (r *runner) judge(ctx context.Context, q question) (Record, error) {
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(tdir, name), data, 0o644); err != nil {
-			return Record{}, err
+			return Record{}, nil, err
 		}
 	}
 	if len(why) > 0 {
 		rec.Outcome = "unresolved"
 		rec.Reason = "did not stick: " + strings.Join(why, "; ")
 		rec.NotStuck = stuckNot
-		return r.record(rec)
+		rec, err := r.record(rec)
+		return rec, nil, err
 	}
 
-	art := &build.Artifact{Source: r.spec.Kernel.Source, Dir: dir, Config: filepath.Join(dir, ".config")}
-	if r.spec.Kernel.Target != "" {
-		r.phase(fmt.Sprintf("building test %d", rec.Test))
-		art, err = r.make.Build(ctx, dir, r.spec.Kernel.Target, filepath.Join(tdir, "build.log"))
-		if ctx.Err() != nil {
-			return Record{}, ctx.Err()
-		}
-		if err != nil {
-			return Record{}, fmt.Errorf("build test %d: %w", rec.Test, err)
-		}
-		rec.Built, rec.BuildMS = true, art.Duration.Milliseconds()
+	var (
+		resolving  sync.WaitGroup
+		kernelText []byte
+		kernelErr  error
+	)
+	defer resolving.Wait()
+	if fast {
+		resolving.Add(1)
+		go func() {
+			defer resolving.Done()
+			kernelText, kernelErr = r.make.Resolve(ctx, w.resolveDir, input.Bytes(), &resolveLog)
+		}()
 	}
+	f, err := w.run(ctx, job{test: test, dir: tdir, config: text, phase: func(what string) { r.setWorker(w.n, test, what) }})
+	if err != nil {
+		return Record{}, nil, err
+	}
+	rec.Built, rec.BuildMS, rec.JudgeMS = f.built, f.buildMS, f.judgeMS
 	if fast {
 		resolving.Wait()
 		if kernelErr != nil {
-			return Record{}, r.fault(ctx, fmt.Errorf("resolve the config of test %d: %w", rec.Test, kernelErr))
+			return Record{}, nil, r.fault(ctx, fmt.Errorf("resolve the config of test %d: %w", test, kernelErr))
 		}
 		_ = os.WriteFile(filepath.Join(tdir, "resolve.log"), resolveLog.Bytes(), 0o644)
 		_ = os.WriteFile(filepath.Join(tdir, "resolved.config"), kernelText, 0o644)
@@ -852,34 +1050,68 @@ func (r *runner) judge(ctx context.Context, q question) (Record, error) {
 		if err != nil || Hash(kernel) != predicted {
 			// make disagrees with the prediction the build used: make
 			// decides from now on, and this test runs again its way.
-			r.disagree(rec.Test)
-			return r.judge(ctx, q)
+			r.disagree(test)
+			return r.runOn(ctx, w, q, req, nil, predicted, test)
 		}
 		rec.ResolveMS = 0
 	}
-	r.phase(fmt.Sprintf("judging test %d", rec.Test))
-	jstart := time.Now()
-	j, err := oracle.Judge(ctx, r.checks, art, tdir)
-	if ctx.Err() != nil {
-		return Record{}, ctx.Err()
+	return rec, &f.judgement, nil
+}
+
+// hit answers q from an earlier test of the config whose digest is hash,
+// when there is one, and records that answer.
+func (r *runner) hit(hash, predicted string, q question) (Record, bool, error) {
+	r.mu.Lock()
+	prev, ok := r.byHash[hashKey(hash, q.attempt)]
+	r.mu.Unlock()
+	if !ok {
+		return Record{}, false, nil
 	}
-	if err != nil {
-		return Record{}, fmt.Errorf("judge test %d: %w", rec.Test, err)
+	rec, err := r.record(hitOf(prev, q.names, q.attempt, predicted, q.role))
+	return rec, true, err
+}
+
+// answered is the journal's answer to a question, if it has one.
+func (r *runner) answered(names []string, attempt int) (Record, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rec, ok := r.bySubset[subsetKey(names, attempt)]
+	return rec, ok
+}
+
+// newTest gives the next test its number.
+func (r *runner) newTest() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.nextTest
+	r.nextTest++
+	return n
+}
+
+// unnumber gives test's number back when no test started after it.
+func (r *runner) unnumber(test int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.nextTest == test+1 {
+		r.nextTest = test
 	}
-	rec.JudgeMS = time.Since(jstart).Milliseconds()
-	rec.Verdict = j.Verdict.String()
-	if r.role != "bad" {
-		j = j.Against(r.match, r.badSig)
-	}
-	rec.Outcome, rec.Signature, rec.Reason, rec.Notes = j.Verdict.String(), j.Signature, j.Reason, j.Notes
-	return r.record(rec)
+}
+
+func (r *runner) distrusted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.distrust
 }
 
 // disagree ends the trust in kcmin's own resolver: make olddefconfig
 // resolved the request of test differently from kcmin.
 func (r *runner) disagree(test int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.distrust {
+		fmt.Fprintf(r.log, "note: kconfig's resolver and make olddefconfig disagree on test %d; make's answer is used from now on\n", test)
+	}
 	r.distrust = true
-	fmt.Fprintf(r.log, "note: kconfig's resolver and make olddefconfig disagree on test %d; make's answer is used from now on\n", test)
 }
 
 // predict resolves in-process; a resolver that fails, even by panicking,

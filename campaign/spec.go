@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"regexp/syntax"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -32,7 +33,30 @@ type Spec struct {
 	ELF     *ELFSpec  // nil without an [elf] section
 	Boot    *BootSpec // nil without a [boot] section
 	Search  SearchSpec
+	Workers WorkersSpec
 	Workdir string // absolute
+}
+
+// WorkersSpec is the [workers] section: how many tests run at once.
+type WorkersSpec struct {
+	// Count is the number of workers, each with a build dir of its own;
+	// never 0 after loading.
+	Count int
+	// MemoryPerBuild is the peak memory to expect of a build before one
+	// is seen ("8G"); "" for the largest seen so far.
+	MemoryPerBuild string
+	// autoJobs says that kernel.jobs was left to kcmin: the cores are
+	// divided among the workers.
+	autoJobs bool
+}
+
+// SetWorkers sets the number of workers (kcmin run --workers), and the
+// -j of each build with it unless the campaign file sets kernel.jobs.
+func (s *Spec) SetWorkers(n int) {
+	s.Workers.Count = max(1, n)
+	if s.Workers.autoJobs {
+		s.Kernel.Jobs = max(1, runtime.NumCPU()/s.Workers.Count)
+	}
 }
 
 // ELFSpec is the [elf] section: facts read from vmlinux or vmlinux.o
@@ -70,7 +94,7 @@ type KernelSpec struct {
 	Arch          string
 	MakeVars      []string // NAME=VALUE, passed to every make
 	Target        string   // "" judges the resolved config without building
-	Jobs          int      // make -j; never 0 after loading
+	Jobs          int      // make -j of one build; never 0 after loading
 	BuildTimeout  time.Duration
 	ConfigTimeout time.Duration // for each defconfig/olddefconfig
 	// Ccache compiles through ccache: make gets CC="ccache <compiler>".

@@ -169,8 +169,21 @@ func WriteStatus(w io.Writer, dir string) error {
 		default:
 			line += "; the search begins once the bad and the base config are judged"
 		}
-		if haveProgress && res == nil && prog.Phase != "" && pid != 0 {
-			line += fmt.Sprintf("; now %s (%v)", prog.Phase, time.Since(prog.Since).Round(time.Second))
+		if haveProgress && res == nil && pid != 0 {
+			var now []string
+			for _, w := range prog.busy() {
+				what := fmt.Sprintf("%s (%v)", w.WorkerStatus, time.Since(w.Since).Round(time.Second))
+				if len(prog.Workers) > 1 {
+					what = fmt.Sprintf("w%d %s", w.n, what)
+				}
+				now = append(now, what)
+			}
+			if len(now) == 0 && prog.Phase != "" {
+				now = append(now, fmt.Sprintf("%s (%v)", prog.Phase, time.Since(prog.Since).Round(time.Second)))
+			}
+			if len(now) > 0 {
+				line += "; now " + strings.Join(now, ", ")
+			}
 		}
 		fmt.Fprintln(w, line)
 	}

@@ -83,7 +83,7 @@ func TestStatusBeforeSearch(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	_, err := Run(ctx, spec, Options{Workdir: work, Progress: func(s Status) {
-		if s.Phase == "resolving test 2" {
+		if slices.Contains(s.Now(), "resolving test 2") {
 			cancel()
 		}
 	}})
@@ -169,7 +169,7 @@ func TestStatusLeftoverMake(t *testing.T) {
 	spec, work, _ := finishedMini(t)
 	wd := &Workdir{Dir: work}
 	var pids []int
-	for _, dir := range []string{wd.BuildDir(0), wd.ResolveDir()} {
+	for _, dir := range []string{wd.BuildDir(0), wd.ResolveDir(0)} {
 		// A stand-in for make: its arguments name the build dir, in a
 		// process group of its own as kcmin's makes are.
 		fake := exec.Command("sh", "-c", "sleep 1000; :", "make", "O="+dir, "bzImage")
@@ -214,7 +214,7 @@ func TestStatusDuringSearch(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	_, err := Run(ctx, spec, Options{Workdir: work, Progress: func(s Status) {
-		if s.Phase == "resolving test 5" {
+		if slices.Contains(s.Now(), "resolving test 5") {
 			cancel()
 		}
 	}})

@@ -127,9 +127,23 @@ func (w *Workdir) BuildDir(worker int) string {
 	return w.Path("build", fmt.Sprintf("w%d", worker))
 }
 
-// ResolveDir is a build dir that only ever holds a config: make
-// olddefconfig runs there while a worker builds.
-func (w *Workdir) ResolveDir() string { return w.Path("build", "resolve") }
+// ResolveDir is worker's build dir that only ever holds a config: make
+// olddefconfig resolves the worker's configs there, also while it builds.
+func (w *Workdir) ResolveDir(worker int) string {
+	return w.Path("build", fmt.Sprintf("w%d.resolve", worker))
+}
+
+// buildDirs lists the build dirs there are, of every worker that ran.
+func (w *Workdir) buildDirs() []string {
+	entries, _ := os.ReadDir(w.Path("build"))
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs = append(dirs, w.Path("build", e.Name()))
+		}
+	}
+	return dirs
+}
 
 // TestDir is the folder of test n.
 func (w *Workdir) TestDir(n int) string {
@@ -301,9 +315,15 @@ func identityKeys(text string) map[string]string {
 // holds the workdir, so the temporary name can be fixed, and a kill
 // leaves no more than one behind.
 func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	// A name of its own: two writers of one file never share a temporary.
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	_, err = f.Write(data)

@@ -74,6 +74,10 @@ type Stats struct {
 	// set of options contradicted.
 	Gone, FalseGone int
 	Elapsed         time.Duration // wall time of the tests, over all runs
+	// TestTime is what the tests took one after another; Workers is how
+	// many ran at once, at most.
+	TestTime time.Duration
+	Workers  int
 }
 
 // FlakeRate is the share of the bad config's runs that missed the
@@ -139,6 +143,8 @@ type Result struct {
 	Candidates    int        `json:"candidates"`
 	Algorithm     string     `json:"algorithm"`
 	Seconds       float64    `json:"seconds"`
+	TestSeconds   float64    `json:"test_seconds"` // the tests one after another
+	Workers       int        `json:"workers"`
 	Disagreements int        `json:"resolve_disagreements"`
 	Versions      []string   `json:"versions,omitempty"`
 	// FlakeRate is the measured share of the bad config's runs that
@@ -406,6 +412,8 @@ func Make(in *Input) (Layout, Result) {
 		Candidates:    in.Candidates,
 		Algorithm:     in.Algorithm,
 		Seconds:       in.Elapsed.Round(time.Second).Seconds(),
+		TestSeconds:   in.TestTime.Round(time.Second).Seconds(),
+		Workers:       in.Workers,
 		Disagreements: in.Disagreements,
 		Versions:      in.Versions,
 		FalseGone:     in.FalseGone,

@@ -106,6 +106,9 @@ func statsLine(in *Input) string {
 		s += fmt.Sprintf(", %d unresolved", in.Unresolved)
 	}
 	s += ") in " + in.Elapsed.Round(time.Second).String()
+	if in.Workers > 1 {
+		s += fmt.Sprintf(" on %d workers (%v of tests)", in.Workers, in.TestTime.Round(time.Second))
+	}
 	if in.Candidates > 0 {
 		s += fmt.Sprintf(", searching %s", plural(in.Candidates, "candidate option"))
 		if in.Algorithm != "" {

@@ -190,7 +190,7 @@ func parse(fs *flag.FlagSet, args []string, nargs int) error {
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("run", "[-c minimize.toml] [-w WORKDIR] [-q] [--new]", `Runs the campaign the file describes: resolves the base and the bad
+	fs := flags("run", "[-c minimize.toml] [-w WORKDIR] [-q] [--new] [--workers N]", `Runs the campaign the file describes: resolves the base and the bad
 config, checks that the bad config reproduces the failure and the base
 does not, searches the options that differ for the fewest that still
 reproduce it, verifies them, and writes WORKDIR/result: minimal.config,
@@ -207,17 +207,26 @@ the old one's journal, tests and result in WORKDIR/old/TIME/.
 
 Example:
   kcmin run -c minimize.toml -w /var/tmp/kcmin-objtool
-  kcmin run -c minimize.toml -w /var/tmp/kcmin-objtool --new   # after a git pull`, stderr)
+  kcmin run -c minimize.toml -w /var/tmp/kcmin-objtool --new   # after a git pull
+  kcmin run -c minimize.toml --workers 3                        # three tests at once`, stderr)
 	file := fs.String("c", "minimize.toml", "the campaign file")
 	work := fs.String("w", "", "the workdir (default: the campaign's [campaign] workdir)")
 	quiet := fs.Bool("q", false, "print no progress, only the result and errors")
 	fresh := fs.Bool("new", false, "start this campaign afresh in a workdir that holds another, keeping the old one in WORKDIR/old/TIME/")
+	workers := fs.Int("workers", 0, "tests at once, each in a build dir of its own (default: the campaign's [workers] count)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	if *workers < 0 {
+		fmt.Fprintf(stderr, "kcmin: --workers %d: want 1 or more\n", *workers)
+		return errUsage
 	}
 	spec, err := campaign.Load(*file)
 	if err != nil {
 		return err
+	}
+	if *workers > 0 {
+		spec.SetWorkers(*workers)
 	}
 	disp := campaign.NewDisplay(os.Stderr, *quiet)
 	sum, err := campaign.Run(ctx, spec, campaign.Options{Workdir: *work, New: *fresh, Log: disp, Progress: disp.Progress})

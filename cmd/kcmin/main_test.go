@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -101,7 +102,7 @@ func readResult(t *testing.T, work string) report.Result {
 	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatal(err)
 	}
-	r.Seconds = 0
+	r.Seconds, r.TestSeconds = 0, 0
 	return r
 }
 
@@ -139,23 +140,33 @@ func TestKill9Resume(t *testing.T) {
 		campaign func(*testing.T) string
 		build    string // FAKE_BUILD_SECONDS
 		maxDelay int    // ms before the kill, at most
+		workers  int
 	}{
-		{"mini", miniCampaign, "0.15", 500},
-		{"demo", demoCampaign, "0.1", 3000},
+		{"mini", miniCampaign, "0.15", 500, 1},
+		{"mini 3 workers", miniCampaign, "0.15", 500, 3},
+		{"demo", demoCampaign, "0.1", 3000, 1},
+		{"demo 3 workers", demoCampaign, "0.1", 2000, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.name == "demo" && testing.Short() {
+			if strings.HasPrefix(tt.name, "demo") && testing.Short() {
 				t.Skip("the demo takes a minute of fake builds and kills")
 			}
-			kill9(t, tt.campaign(t), tt.build, tt.maxDelay)
+			kill9(t, tt.campaign(t), tt.build, tt.maxDelay, tt.workers)
 		})
 	}
 }
 
-func kill9(t *testing.T, file, buildSeconds string, maxDelay int) {
+// kill9 kills a campaign of workers workers again and again. With one
+// worker the journal must be the reference's, question for question.
+// With several, which tests run beside the search's own depends on when
+// each finishes, so the journal is checked for what resume promises: no
+// question answered twice, no test number given twice, and the result of
+// a run never killed.
+func kill9(t *testing.T, file, buildSeconds string, maxDelay, workers int) {
 	ref := t.TempDir()
-	if r := kcmin(t, nil, "run", "-q", "-c", file, "-w", ref); r.code != 0 {
+	w := []string{"--workers", strconv.Itoa(workers)}
+	if r := kcmin(t, nil, append([]string{"run", "-q", "-c", file, "-w", ref}, w...)...); r.code != 0 {
 		t.Fatalf("reference run: exit %d\n%s", r.code, r.stderr)
 	}
 	want := questions(t, ref)
@@ -171,7 +182,7 @@ func kill9(t *testing.T, file, buildSeconds string, maxDelay int) {
 		if round == 100 {
 			t.Fatal("the campaign did not finish in 100 rounds")
 		}
-		cmd := exec.Command(kcminBin, "run", "-q", "-c", file, "-w", work)
+		cmd := exec.Command(kcminBin, append([]string{"run", "-q", "-c", file, "-w", work}, w...)...)
 		cmd.Env = append(os.Environ(), env...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -191,7 +202,9 @@ func kill9(t *testing.T, file, buildSeconds string, maxDelay int) {
 			<-done
 			kills++
 			got := questions(t, work)
-			if len(got) > len(want) || !slices.Equal(got, want[:len(got)]) {
+			if workers > 1 {
+				answeredOnce(t, work)
+			} else if len(got) > len(want) || !slices.Equal(got, want[:len(got)]) {
 				t.Fatalf("after kill %d the journal strays from the reference:\n got %q\nwant %q", kills, got, want)
 			}
 			continue
@@ -202,14 +215,49 @@ func kill9(t *testing.T, file, buildSeconds string, maxDelay int) {
 	if kills == 0 {
 		t.Error("the campaign was never killed: the test proves nothing")
 	}
-	if got := questions(t, work); !reflect.DeepEqual(got, want) {
+	got := readResult(t, work)
+	if workers > 1 {
+		answeredOnce(t, work)
+		// What was found, not how many tests it took.
+		for _, r := range []*report.Result{&got, &wantResult} {
+			r.Tests, r.Builds, r.CacheHits, r.Unresolved, r.TestSeconds, r.Gone, r.FalseGone = 0, 0, 0, 0, 0, 0, 0
+		}
+	} else if got := questions(t, work); !reflect.DeepEqual(got, want) {
 		t.Errorf("journal after kills:\n%q\nwant\n%q", got, want)
 	}
-	if got := readResult(t, work); !reflect.DeepEqual(got, wantResult) {
+	if !reflect.DeepEqual(got, wantResult) {
 		t.Errorf("result after kills %+v, want %+v", got, wantResult)
 	}
-	if leftovers := makesIn(filepath.Join(work, "build", "w0")); leftovers != 0 {
-		t.Errorf("%d make processes still run in the build dir", leftovers)
+	for n := range workers {
+		for _, dir := range []string{fmt.Sprintf("w%d", n), fmt.Sprintf("w%d.resolve", n)} {
+			if leftovers := makesIn(filepath.Join(work, "build", dir)); leftovers != 0 {
+				t.Errorf("%d make processes still run in build/%s", leftovers, dir)
+			}
+		}
+	}
+}
+
+// answeredOnce checks that a journal answers no question twice and
+// gives no test number twice.
+func answeredOnce(t *testing.T, work string) {
+	t.Helper()
+	recs, err := campaign.ReadJournal(filepath.Join(work, "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked, numbered := map[string]bool{}, map[int]bool{}
+	for _, r := range recs {
+		q := fmt.Sprintf("%d %v", r.Attempt, r.Subset)
+		if asked[q] {
+			t.Errorf("question asked twice: %s", q)
+		}
+		asked[q] = true
+		if !r.Hit {
+			if numbered[r.Test] {
+				t.Errorf("test %d numbered twice", r.Test)
+			}
+			numbered[r.Test] = true
+		}
 	}
 }
 
