@@ -234,10 +234,11 @@ func writeFile(path string, data []byte) error {
 }
 
 // Build builds target in dir, which must hold a .config, with Timeout,
-// make's output to logPath. A build that fails or times out is an
-// Artifact saying so; the error is for faults around it (make missing,
-// no .config, ctx done). Files a failed build did not write are left out
-// of the Artifact, so that nobody judges a stale kernel.
+// make's output to logPath, Wrap before make. A build that fails or times
+// out is an Artifact saying so, and so is one the OOM killer struck (see
+// oomVerdict); the error is for faults around it (make missing, no
+// .config, ctx done). Files a failed build did not write are left out of
+// the Artifact, so that nobody judges a stale kernel.
 func (m *Make) Build(ctx context.Context, dir, target, logPath string) (*Artifact, error) {
 	a := &Artifact{Target: target, ExitCode: -1}
 	var err error

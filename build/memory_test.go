@@ -164,6 +164,7 @@ func TestOOMVerdict(t *testing.T) {
 	clangLog := writeLog("clang: error: unable to execute command: Killed\n")
 	makeLog := writeLog("make[2]: *** [Makefile:3: vmlinux] Killed\n")
 	collectLog := writeLog("collect2: fatal error: ld terminated with signal 9 [Killed]\n")
+	bashLog := writeLog("scripts/link-vmlinux.sh: line 104:  4711 Killed                  ld.lld -o vmlinux\n")
 	plainLog := writeLog("ld.lld: error: undefined symbol: foo\nmake[3]: *** [scripts/Makefile.vmlinux:34: vmlinux] Error 1\n")
 	// A file name or a message that merely mentions being killed is no kill.
 	decoyLog := writeLog("  CC      drivers/Killed.o\nmake[1]: *** [Makefile:1: x] Error 1370\n")
@@ -199,6 +200,8 @@ func TestOOMVerdict(t *testing.T) {
 			"killed by the OOM killer (oom_kill 0 -> 1 in /proc/vmstat; the log: make[2]: *** [Makefile:3: vmlinux] Killed)"},
 		{"collect2", read(-1, -1, 0), read(-1, -1, 1), 0, collectLog, true,
 			"killed by the OOM killer (oom_kill 0 -> 1 in /proc/vmstat; the log: collect2: fatal error: ld terminated with signal 9 [Killed])"},
+		{"bash", read(-1, -1, 0), read(-1, -1, 1), 0, bashLog, true,
+			"killed by the OOM killer (oom_kill 0 -> 1 in /proc/vmstat; the log: scripts/link-vmlinux.sh: line 104:  4711 Killed                  ld.lld -o vmlinux)"},
 		{"make itself killed", read(-1, -1, 0), read(-1, -1, 2), syscall.SIGKILL, plainLog, true,
 			"killed by the OOM killer (oom_kill 0 -> 2 in /proc/vmstat; make was killed by SIGKILL)"},
 		// Another process's OOM kill during an ordinary failure.

@@ -126,10 +126,11 @@ func oomVerdict(before, after []oomReading, sig syscall.Signal, logPath string) 
 
 // killedLines match how a build reports a process killed by SIGKILL:
 // make for a recipe killed or a shell that saw its command killed (exit
-// 137), gcc's and clang's drivers for a compiler or linker they ran, and
-// collect2's "terminated with signal 9".
+// 137), bash for a command of a script, gcc's and clang's drivers for a
+// compiler or linker they ran, and collect2's "terminated with signal 9".
 var killedLines = []*regexp.Regexp{
 	regexp.MustCompile(`^make(\[\d+\])?: \*\*\* .*(Error 137|Killed)$`),
+	regexp.MustCompile(`: line \d+: +\d+ Killed +\S`),
 	regexp.MustCompile(`Killed signal terminated program`),
 	regexp.MustCompile(`unable to execute command: Killed`),
 	regexp.MustCompile(`signal 9\b`),
