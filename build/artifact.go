@@ -20,6 +20,14 @@ type Artifact struct {
 	ExitCode int  // make's exit status; -1 when it did not finish
 	TimedOut bool // killed at the build timeout
 	Duration time.Duration
+	// PeakRSS is the largest resident set of one process of the build,
+	// in bytes (see RunResult.PeakRSS); 0 when unknown.
+	PeakRSS int64
+	// OOMKilled says that the build failed because the kernel's OOM
+	// killer killed a process of it, which OOMReason explains: a failure
+	// of the machine's memory, not of the config.
+	OOMKilled bool
+	OOMReason string
 }
 
 // OK reports whether make finished with status 0.

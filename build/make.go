@@ -35,6 +35,17 @@ type Make struct {
 	// ConfigTimeout bounds config targets (Resolve, Configure,
 	// KconfigEnv); 0 = DefaultConfigTimeout.
 	ConfigTimeout time.Duration
+	// Wrap is put before the make command line of Build, and of Build
+	// alone: a command that runs its arguments, such as one that moves
+	// itself into a cgroup and execs them. It is the process group's
+	// leader, so timeouts and cancels kill it with the build; it should
+	// exec make, so that the build's peak memory is make's.
+	Wrap []string
+	// Cgroup is the directory of a memory cgroup (v1 or v2) that holds
+	// this Build alone, when Wrap puts it in one: its oom_kill count
+	// rising during a failed build says the OOM killer struck this build,
+	// whatever the log says.
+	Cgroup string
 }
 
 // makeEnv keeps the make that runs kcmin, if any, out of the kernel's
@@ -223,10 +234,11 @@ func writeFile(path string, data []byte) error {
 }
 
 // Build builds target in dir, which must hold a .config, with Timeout,
-// make's output to logPath. A build that fails or times out is an
-// Artifact saying so; the error is for faults around it (make missing,
-// no .config, ctx done). Files a failed build did not write are left out
-// of the Artifact, so that nobody judges a stale kernel.
+// make's output to logPath, Wrap before make. A build that fails or times
+// out is an Artifact saying so, and so is one the OOM killer struck (see
+// oomVerdict); the error is for faults around it (make missing, no
+// .config, ctx done). Files a failed build did not write are left out of
+// the Artifact, so that nobody judges a stale kernel.
 func (m *Make) Build(ctx context.Context, dir, target, logPath string) (*Artifact, error) {
 	a := &Artifact{Target: target, ExitCode: -1}
 	var err error
@@ -260,29 +272,36 @@ func (m *Make) Build(ctx context.Context, dir, target, logPath string) (*Artifac
 	defer log.Close()
 
 	outputs := m.outputs(a.Dir, target)
-	before := make(map[string]os.FileInfo, len(outputs))
+	old := make(map[string]os.FileInfo, len(outputs))
 	for _, p := range outputs {
 		if info, err := os.Stat(p); err == nil {
-			before[p] = info
+			old[p] = info
 		}
 	}
+	oom := m.oomCounters()
+	before := readOOMCounters(oom)
 	start := time.Now()
-	code, err := Run(ctx, Cmd{Argv: argv, Env: makeEnv, Stdout: log, Stderr: log, Timeout: m.timeout()})
+	res, err := RunStats(ctx, Cmd{Argv: append(append([]string(nil), m.Wrap...), argv...),
+		Env: makeEnv, Stdout: log, Stderr: log, Timeout: m.timeout()})
 	a.Duration = time.Since(start)
+	a.PeakRSS = res.PeakRSS
 	switch {
 	case errors.Is(err, ErrTimeout):
 		a.TimedOut = true
 	case err != nil:
 		return nil, fmt.Errorf("build %s in %s: %w", target, dir, err)
 	default:
-		a.ExitCode = code
+		a.ExitCode = res.ExitCode
 	}
 	if err := log.Close(); err != nil {
 		return nil, fmt.Errorf("build %s: write %s: %w", target, a.Log, err)
 	}
+	if a.ExitCode > 0 {
+		a.OOMKilled, a.OOMReason = oomVerdict(before, readOOMCounters(oom), res.Signal, a.Log)
+	}
 
 	pick := func(p string) string {
-		if built(p, before[p], a.OK()) {
+		if built(p, old[p], a.OK()) {
 			return p
 		}
 		return ""

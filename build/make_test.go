@@ -193,8 +193,11 @@ func checkArtifact(t *testing.T, a *Artifact, want Artifact) {
 	if a.Duration <= 0 {
 		t.Errorf("Duration %v", a.Duration)
 	}
+	if a.PeakRSS <= 0 {
+		t.Errorf("PeakRSS %d, want make's", a.PeakRSS)
+	}
 	got := *a
-	got.Duration = 0
+	got.Duration, got.PeakRSS = 0, 0
 	if got != want {
 		t.Errorf("artifact\n%+v\nwant\n%+v", got, want)
 	}

@@ -124,7 +124,10 @@ func TestRealResolveAndBuild(t *testing.T) {
 		if !a.OK() {
 			t.Fatalf("Build %s: exit %d, timed out %v:\n%s", name, a.ExitCode, a.TimedOut, log)
 		}
-		t.Logf("build %s: %v", name, a.Duration.Round(time.Millisecond))
+		if a.PeakRSS <= 0 {
+			t.Errorf("Build %s: PeakRSS %d, want the largest process of make's", name, a.PeakRSS)
+		}
+		t.Logf("build %s: %v, peak %d MiB", name, a.Duration.Round(time.Millisecond), a.PeakRSS>>20)
 		return a, string(log)
 	}
 	synced := func(log string) bool { return strings.Contains(log, "SYNC    include/config/auto.conf") }

@@ -45,20 +45,44 @@ type Cmd struct {
 	Timeout time.Duration
 }
 
-// Run starts c in a new process group and waits for it. A normal exit
-// returns its status and a nil error, whatever the status; a death by a
-// signal nobody here sent returns 128+signal, as a shell reports it. At
-// the timeout, or when ctx is done, the whole group gets SIGTERM, then
-// SIGKILL after a short grace; Run returns -1 and an error wrapping
-// ErrTimeout, or ctx.Err(). When the leader exits, whatever it left
-// running is killed, in its group or out of it (see proctree.Start), and Run
-// returns without waiting for output from anything else.
+// RunResult is what a finished command came to.
+type RunResult struct {
+	// ExitCode is the status Run returns: 128+signal for a death by a
+	// signal nobody here sent, -1 when the command was stopped.
+	ExitCode int
+	// Signal is the signal that ended the leader, 0 when it exited.
+	Signal syscall.Signal
+	// PeakRSS is the largest resident set, in bytes, of the leader and
+	// of every descendant reaped by it or by a process it reaped, as the
+	// kernel accounts it at wait (ru_maxrss): the largest single process
+	// of a build, such as a linker, not the sum of those running at once.
+	// Processes reaped by kcmin as their subreaper are not counted. 0
+	// when unknown.
+	PeakRSS int64
+}
+
+// Run is RunStats' exit status alone.
 func Run(ctx context.Context, c Cmd) (exitCode int, err error) {
+	r, err := RunStats(ctx, c)
+	return r.ExitCode, err
+}
+
+// RunStats starts c in a new process group and waits for it. A normal
+// exit returns its status and a nil error, whatever the status; a death by
+// a signal nobody here sent returns 128+signal, as a shell reports it. At
+// the timeout, or when ctx is done, the whole group gets SIGTERM, then
+// SIGKILL after a short grace; the exit code is -1 and the error wraps
+// ErrTimeout, or is ctx.Err(). When the leader exits, whatever it left
+// running is killed, in its group or out of it (see proctree.Start), and
+// RunStats returns without waiting for output from anything else. PeakRSS
+// is filled whenever the leader was reaped, stopped or not.
+func RunStats(ctx context.Context, c Cmd) (RunResult, error) {
+	failed := RunResult{ExitCode: -1}
 	if len(c.Argv) == 0 {
-		return -1, errors.New("run: empty command")
+		return failed, errors.New("run: empty command")
 	}
 	if err := ctx.Err(); err != nil {
-		return -1, err
+		return failed, err
 	}
 	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
 	cmd.Dir = c.Dir
@@ -69,7 +93,7 @@ func Run(ctx context.Context, c Cmd) (exitCode int, err error) {
 	cmd.WaitDelay = pipeDelay
 	wait, err := proctree.Start(cmd)
 	if err != nil {
-		return -1, fmt.Errorf("start %s: %w", c.Argv[0], err)
+		return failed, fmt.Errorf("start %s: %w", c.Argv[0], err)
 	}
 	pgid := cmd.Process.Pid
 	done := make(chan error, 1)
@@ -101,20 +125,35 @@ func Run(ctx context.Context, c Cmd) (exitCode int, err error) {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-done
 	}
-	return -1, stopped
+	failed.PeakRSS = peakRSS(cmd)
+	return failed, stopped
 }
 
-// exitStatus turns what Wait returned into Run's answer.
-func exitStatus(cmd *exec.Cmd, err error) (int, error) {
+// exitStatus turns what Wait returned into RunStats' answer.
+func exitStatus(cmd *exec.Cmd, err error) (RunResult, error) {
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil, errors.Is(err, exec.ErrWaitDelay), errors.As(err, &exitErr):
 	default:
-		return -1, fmt.Errorf("wait for %s: %w", cmd.Path, err)
+		return RunResult{ExitCode: -1}, fmt.Errorf("wait for %s: %w", cmd.Path, err)
 	}
-	st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if ok && st.Signaled() {
-		return 128 + int(st.Signal()), nil
+	r := RunResult{ExitCode: cmd.ProcessState.ExitCode(), PeakRSS: peakRSS(cmd)}
+	if st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && st.Signaled() {
+		r.Signal = st.Signal()
+		r.ExitCode = 128 + int(r.Signal)
 	}
-	return cmd.ProcessState.ExitCode(), nil
+	return r, nil
+}
+
+// peakRSS reads ru_maxrss, which Linux gives in KiB, from the reaped
+// leader's usage.
+func peakRSS(cmd *exec.Cmd) int64 {
+	if cmd.ProcessState == nil {
+		return 0
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok || ru == nil {
+		return 0
+	}
+	return ru.Maxrss * 1024
 }
