@@ -88,7 +88,7 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 	}
 	// One worker, worker 0 of the campaign: its build dir, its resolve
 	// dir, and what a test does there.
-	w := <-newWorkers(wd, r.make, s.Kernel.Target, checks, 1)
+	w := <-newWorkers(wd, r.make, s.Kernel.Target, checks, 1, nil)
 	var text []byte
 	switch {
 	case opts.Config != "":

@@ -158,6 +158,7 @@ func (r *runner) stats() report.Stats {
 				st.BadGone++
 			}
 		}
+		st.PeakRSS = max(st.PeakRSS, rec.PeakRSS)
 		took := time.Duration(rec.ResolveMS+rec.BuildMS+rec.JudgeMS) * time.Millisecond
 		ms += took.Milliseconds()
 		if end, err := time.Parse(time.RFC3339Nano, rec.Time); err == nil {

@@ -47,7 +47,10 @@ type Record struct {
 	ResolveMS int64    `json:"resolve_ms,omitempty"`
 	BuildMS   int64    `json:"build_ms,omitempty"`
 	JudgeMS   int64    `json:"judge_ms,omitempty"`
-	Time      string   `json:"time,omitempty"` // RFC 3339, when it finished
+	// PeakRSS is the build's largest process, in bytes, as the kernel
+	// accounted it.
+	PeakRSS int64  `json:"peak_rss,omitempty"`
+	Time    string `json:"time,omitempty"` // RFC 3339, when it finished
 }
 
 // Journal is the append-only record of a campaign's finished tests.

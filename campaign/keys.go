@@ -221,7 +221,7 @@ var sections = []section{
 		intKey("count", 0, 0, "must be 0 (as many as the machine allows) or more", func(s *Spec) *int { return &s.Workers.Count }).
 			then(func(l *loader, k string, s *Spec) {
 				if s.Workers.Count <= 0 {
-					s.Workers.Count = defaultWorkers(runtime.NumCPU(), memAvailable())
+					s.Workers.Count = defaultWorkers(runtime.NumCPU(), machineMemory())
 				}
 				s.Workers.autoJobs = s.Kernel.Jobs <= 0
 				s.SetWorkers(s.Workers.Count)

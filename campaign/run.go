@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -211,7 +212,17 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 		return nil, inputError(fmt.Errorf("oracle: %w", err))
 	}
 	r.count = max(1, s.Workers.Count)
-	r.free = newWorkers(wd, r.make, s.Kernel.Target, r.checks, r.count)
+	perBuild, err := parseBytes(s.Workers.MemoryPerBuild)
+	if err != nil {
+		return nil, inputError(fmt.Errorf("workers.memory_per_build: %w", err))
+	}
+	avail, err := availableMemory()
+	if err != nil {
+		// Without the figure, builds are not held back: say so.
+		fmt.Fprintf(r.log, "note: %v; builds run without a memory limit of kcmin's\n", err)
+		avail = math.MaxInt64
+	}
+	r.free = newWorkers(wd, r.make, s.Kernel.Target, r.checks, r.count, newMemGate(avail, perBuild))
 	r.status.Workers = make([]WorkerStatus, r.count)
 	if !opts.replayOnly {
 		if err := checkTools(s, r.checks); err != nil {
@@ -912,6 +923,8 @@ func (r *runner) judge(ctx context.Context, q question) (Record, error) {
 	if err != nil || j == nil {
 		return rec, err
 	}
+	// When the test ended, not when its answer could be recorded.
+	rec.Time = time.Now().UTC().Format(time.RFC3339Nano)
 	rec.Verdict = j.Verdict.String()
 	if q.role == roleBase {
 		// The base runs beside the bad config, whose signature it must
@@ -1038,7 +1051,7 @@ func (r *runner) runOn(ctx context.Context, w *worker, q question, req, pc *kcon
 	if err != nil {
 		return Record{}, nil, err
 	}
-	rec.Built, rec.BuildMS, rec.JudgeMS = f.built, f.buildMS, f.judgeMS
+	rec.Built, rec.BuildMS, rec.JudgeMS, rec.PeakRSS = f.built, f.buildMS, f.judgeMS, f.peakRSS
 	if fast {
 		resolving.Wait()
 		if kernelErr != nil {

@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -26,6 +27,9 @@ type worker struct {
 	make       *build.Make
 	target     string // "" judges the config without building
 	checks     []oracle.Check
+	// gate, shared by the campaign's workers, holds a build back while
+	// the running ones and it would not fit in memory; nil for none.
+	gate *memGate
 }
 
 // A job is one test for a worker.
@@ -42,6 +46,7 @@ type finding struct {
 	built     bool
 	buildMS   int64
 	judgeMS   int64
+	peakRSS   int64 // the build's largest process, in bytes
 	judgement oracle.Judgement
 }
 
@@ -59,16 +64,28 @@ func (w *worker) run(ctx context.Context, j job) (finding, error) {
 	}
 	art := &build.Artifact{Source: w.make.Source, Dir: w.dir, Config: filepath.Join(w.dir, ".config")}
 	if w.target != "" {
-		j.phase("building")
 		var err error
-		art, err = w.make.Build(ctx, w.dir, w.target, filepath.Join(j.dir, "build.log"))
+		art, err = w.build(ctx, j, false)
+		if err == nil && art.OOMKilled {
+			// Killed for memory that other builds held: once more, when
+			// it can run alone. Its first log stays beside.
+			_ = os.Rename(art.Log, filepath.Join(j.dir, "build-oom.log"))
+			f.buildMS += art.Duration.Milliseconds()
+			art, err = w.build(ctx, j, true)
+		}
 		if ctx.Err() != nil {
 			return f, ctx.Err()
 		}
 		if err != nil {
 			return f, fmt.Errorf("build %s: %w", what, err)
 		}
-		f.built, f.buildMS = true, art.Duration.Milliseconds()
+		f.built, f.buildMS, f.peakRSS = true, f.buildMS+art.Duration.Milliseconds(), art.PeakRSS
+		if why := unjudgeable(art); why != "" {
+			// Never evidence: neither "gone" nor, for a campaign that
+			// looks for a failing build, "reproduces".
+			f.judgement = oracle.Judgement{Verdict: oracle.Unresolved, Reason: why}
+			return f, nil
+		}
 	}
 	j.phase("judging")
 	start := time.Now()
@@ -83,11 +100,50 @@ func (w *worker) run(ctx context.Context, j job) (finding, error) {
 	return f, nil
 }
 
+// build builds the job's config, through the memory gate: alone, or
+// beside other builds while they fit.
+func (w *worker) build(ctx context.Context, j job, alone bool) (*build.Artifact, error) {
+	if w.gate != nil {
+		j.phase("waiting for memory")
+		acquire := w.gate.Acquire
+		if alone {
+			acquire = w.gate.AcquireAlone
+		}
+		release, err := acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var peak int64
+		defer func() { release(peak) }()
+		j.phase(map[bool]string{false: "building", true: "building alone"}[alone])
+		art, err := w.make.Build(ctx, w.dir, w.target, filepath.Join(j.dir, "build.log"))
+		if art != nil {
+			peak = art.PeakRSS
+		}
+		return art, err
+	}
+	j.phase("building")
+	return w.make.Build(ctx, w.dir, w.target, filepath.Join(j.dir, "build.log"))
+}
+
+// unjudgeable says why a build cannot be judged: killed by the OOM
+// killer (even when it ran alone), or make killed by a signal that kcmin
+// did not send; "" for a build the oracle may judge.
+func unjudgeable(a *build.Artifact) string {
+	switch {
+	case a.OOMKilled:
+		return "the build was killed for memory, also when it ran alone: " + a.OOMReason
+	case a.ExitCode > 128 && !a.TimedOut:
+		return fmt.Sprintf("make was killed by signal %d", a.ExitCode-128)
+	}
+	return ""
+}
+
 // newWorkers makes the campaign's count workers, worker n in build/wN.
-func newWorkers(wd *Workdir, m *build.Make, target string, checks []oracle.Check, count int) chan *worker {
+func newWorkers(wd *Workdir, m *build.Make, target string, checks []oracle.Check, count int, gate *memGate) chan *worker {
 	free := make(chan *worker, count)
 	for n := range count {
-		free <- &worker{n: n, dir: wd.BuildDir(n), resolveDir: wd.ResolveDir(n), make: m, target: target, checks: checks}
+		free <- &worker{n: n, dir: wd.BuildDir(n), resolveDir: wd.ResolveDir(n), make: m, target: target, checks: checks, gate: gate}
 	}
 	return free
 }

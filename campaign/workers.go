@@ -1,9 +1,7 @@
 package campaign
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -27,24 +25,10 @@ func defaultWorkers(cores int, memory int64) int {
 	return max(1, n)
 }
 
-// memAvailable is the memory the kernel says is available for new work
-// (MemAvailable in /proc/meminfo), in bytes; 0 when it cannot tell.
-func memAvailable() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err == nil {
-				return kb << 10
-			}
-		}
-	}
-	return 0
+// machineMemory is availableMemory, 0 when it cannot tell.
+func machineMemory() int64 {
+	n, _ := availableMemory()
+	return n
 }
 
 // parseBytes reads a size as a person writes it: 8G, 512M, 1.5G, or a

@@ -78,6 +78,9 @@ type Stats struct {
 	// many ran at once, at most.
 	TestTime time.Duration
 	Workers  int
+	// PeakRSS is the largest process of any build, in bytes; 0 when no
+	// build said.
+	PeakRSS int64
 }
 
 // FlakeRate is the share of the bad config's runs that missed the
@@ -145,6 +148,7 @@ type Result struct {
 	Seconds       float64    `json:"seconds"`
 	TestSeconds   float64    `json:"test_seconds"` // the tests one after another
 	Workers       int        `json:"workers"`
+	PeakRSS       int64      `json:"peak_rss,omitempty"` // bytes: the largest process of any build
 	Disagreements int        `json:"resolve_disagreements"`
 	Versions      []string   `json:"versions,omitempty"`
 	// FlakeRate is the measured share of the bad config's runs that
@@ -414,6 +418,7 @@ func Make(in *Input) (Layout, Result) {
 		Seconds:       in.Elapsed.Round(time.Second).Seconds(),
 		TestSeconds:   in.TestTime.Round(time.Second).Seconds(),
 		Workers:       in.Workers,
+		PeakRSS:       in.PeakRSS,
 		Disagreements: in.Disagreements,
 		Versions:      in.Versions,
 		FalseGone:     in.FalseGone,

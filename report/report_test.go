@@ -40,7 +40,7 @@ func cases() map[string]*Input {
 			Signature:  []string{"__sev_es_nmi_complete: call to kasan_check_write() leaves .noinstr.text section", "do_syscall_64: call to lockdep_hardirqs_off() leaves .noinstr.text section"},
 			Verified:   true,
 			OneMinimal: true,
-			Stats: Stats{Candidates: 312, Algorithm: "bisect", Tests: 23, Builds: 21, CacheHits: 3, Unresolved: 1, Elapsed: 4*time.Minute + 12*time.Second, TestTime: 7 * time.Minute, Workers: 2,
+			Stats: Stats{Candidates: 312, Algorithm: "bisect", Tests: 23, Builds: 21, CacheHits: 3, Unresolved: 1, Elapsed: 4*time.Minute + 12*time.Second, TestTime: 7 * time.Minute, Workers: 2, PeakRSS: 6800 << 20,
 				BadRuns: 3, BadGone: 1, Gone: 14, FalseGone: 2},
 		},
 		"tiny": {

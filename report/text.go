@@ -116,6 +116,9 @@ func statsLine(in *Input) string {
 		}
 	}
 	s += "."
+	if in.PeakRSS > 0 {
+		s += fmt.Sprintf(" The largest build process took %s.", sizeText(in.PeakRSS))
+	}
 	if rate := in.FlakeRate(); rate >= 0 {
 		s += fmt.Sprintf(" The bad config showed the failure in %d of %d runs (flake rate %.0f%%).", in.BadRuns-in.BadGone, in.BadRuns, 100*rate)
 	}
@@ -292,4 +295,15 @@ func shellSplit(cmd string) []string {
 		words = append(words, cur.String())
 	}
 	return words
+}
+
+// sizeText writes a size in bytes as a person reads it: 812 MB, 6.8 GB.
+func sizeText(b int64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%d MB", b>>20)
+	}
+	return fmt.Sprintf("%d kB", b>>10)
 }
