@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -375,25 +376,50 @@ func (c *Cluster) Stop() {
 	}
 }
 
-// leftovers kills the processes that carry the cluster's mark and
-// describes them.
+// leftovers kills the cluster's processes and describes them.
 func (c *Cluster) leftovers() []string {
 	var left []string
-	pids, _ := filepath.Glob("/proc/[0-9]*")
-	for _, p := range pids {
+	for pid, cmdline := range c.processes() {
+		left = append(left, fmt.Sprintf("%d %s", pid, cmdline))
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	sort.Strings(left)
+	return left
+}
+
+// processes finds the live processes of the cluster, with their command
+// lines: those with its mark in their environment (the daemons and the
+// jobs' tasks), and those with a file of its directory open (slurmstepd,
+// which starts with an environment of its own, holds its socket in the
+// spool dir).
+func (c *Cluster) processes() map[int]string {
+	found := map[int]string{}
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range dirs {
 		pid, err := strconv.Atoi(filepath.Base(p))
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		env, err := os.ReadFile(p + "/environ")
-		if err != nil || !bytes.Contains(append(env, 0), []byte(c.mark+"\x00")) {
-			continue
+		cmdline, err := os.ReadFile(p + "/cmdline")
+		if err != nil || len(cmdline) == 0 {
+			continue // gone, or a zombie
 		}
-		cmdline, _ := os.ReadFile(p + "/cmdline")
-		left = append(left, fmt.Sprintf("%d %s", pid, strings.TrimSpace(string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))))
-		_ = syscall.Kill(pid, syscall.SIGKILL)
+		env, _ := os.ReadFile(p + "/environ")
+		ours := bytes.Contains(append(env, 0), []byte(c.mark+"\x00"))
+		if !ours {
+			fds, _ := filepath.Glob(p + "/fd/*")
+			for _, fd := range fds {
+				if target, err := os.Readlink(fd); err == nil && strings.HasPrefix(target, c.Dir+"/") {
+					ours = true
+					break
+				}
+			}
+		}
+		if ours {
+			found[pid] = strings.TrimSpace(string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
+		}
 	}
-	return left
+	return found
 }
 
 // dumpLogs puts the daemons' logs in the test's output.
