@@ -29,7 +29,10 @@ func Preflight(ctx context.Context, cfg Config) error {
 		return errors.Join(missing...)
 	}
 	// Slurm's commands wait a minute for a slurm.conf that is not there.
-	if conf := cfg.getenv("SLURM_CONF"); conf != "" {
+	if conf, ok := cfg.lookupEnv("SLURM_CONF"); ok {
+		if conf == "" {
+			return errors.New("SLURM_CONF is set but empty: unset it, or give the path of slurm.conf")
+		}
 		if _, err := os.Stat(conf); err != nil {
 			return fmt.Errorf("SLURM_CONF=%s: %w", conf, err)
 		}
@@ -40,6 +43,10 @@ func Preflight(ctx context.Context, cfg Config) error {
 	}
 	if err := authError(r.stderr); err != nil {
 		return err
+	}
+	if strings.Contains(r.stderr, "Could not establish a configuration source") {
+		return fmt.Errorf("no slurm.conf: set SLURM_CONF, or install /etc/slurm/slurm.conf, or make the cluster's DNS SRV record reachable (scontrol ping: %s)",
+			firstLines(r.stderr))
 	}
 	if r.code != 0 || !strings.Contains(r.stdout, " is UP") {
 		return fmt.Errorf("the Slurm controller does not answer (scontrol ping: %s): start slurmctld, or check SlurmctldHost in slurm.conf",
@@ -75,13 +82,13 @@ func authError(stderr string) error {
 	return nil
 }
 
-// getenv is the value of an environment variable for cfg's commands: the
-// last in cfg.Env, else the inherited one.
-func (cfg Config) getenv(key string) string {
+// lookupEnv is an environment variable of cfg's commands: the last in
+// cfg.Env, else the inherited one.
+func (cfg Config) lookupEnv(key string) (string, bool) {
 	for i := len(cfg.Env) - 1; i >= 0; i-- {
 		if k, v, ok := strings.Cut(cfg.Env[i], "="); ok && k == key {
-			return v
+			return v, true
 		}
 	}
-	return os.Getenv(key)
+	return os.LookupEnv(key)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -114,6 +115,7 @@ func TestPreflight(t *testing.T) {
 		{"munged not running", "", []string{"SLURM_CONF=" + confWith("AuthInfo", "socket="+filepath.Join(c.Dir, "no-munge.sock"))},
 			"munged is not running: start it (systemctl start munge)"},
 		{"controller down", "", []string{"SLURM_CONF=" + confWith("SlurmctldPort", "1")}, "the Slurm controller does not answer"},
+		{"empty SLURM_CONF", "", []string{"SLURM_CONF="}, "SLURM_CONF is set but empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := c.Config()
@@ -124,6 +126,23 @@ func TestPreflight(t *testing.T) {
 				t.Errorf("Preflight = %v, want an error saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestPreflightNoConfig runs Preflight where Slurm finds no slurm.conf
+// at all: no SLURM_CONF and none of Debian's packages installs one.
+func TestPreflightNoConfig(t *testing.T) {
+	if _, err := os.Stat("/etc/slurm/slurm.conf"); err == nil {
+		t.Skip("this machine has /etc/slurm/slurm.conf")
+	}
+	if _, err := exec.LookPath("scontrol"); err != nil {
+		t.Skip("no scontrol")
+	}
+	t.Setenv("SLURM_CONF", "")
+	os.Unsetenv("SLURM_CONF")
+	err := slurm.Preflight(context.Background(), slurm.Config{})
+	if want := "no slurm.conf: set SLURM_CONF"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Preflight = %v, want an error saying %q", err, want)
 	}
 }
 
@@ -295,6 +314,19 @@ func TestCancelAndLeftovers(t *testing.T) {
 	// campaign's job.
 	slurmCmd(t, c, "sbatch", "--job-name=kcmin-abc-w2", "-c1", "--mem=100M", "--output=/dev/null", "--wrap=exec sleep infinity")
 	slurmCmd(t, c, "sbatch", "--job-name=kcmin-abcd-w0", "-c1", "--mem=100M", "--output=/dev/null", "--wrap=exec sleep infinity")
+
+	// No CPU is left for a third: Allocate waits until ctx is done, says
+	// why, and takes its job back.
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if a, err := slurm.Allocate(short, cfg, "kcmin-abc-w3", 1, 100); err == nil || !strings.Contains(err.Error(), "still PENDING (") {
+		t.Errorf("Allocate with no CPU left = %+v, %v, want an error saying it is PENDING and why", a, err)
+	}
+	for _, name := range squeue(t, c, "-o", "%j") {
+		if name == "kcmin-abc-w3" {
+			t.Errorf("the job of an Allocate that gave up is still in the queue")
+		}
+	}
 
 	if err := w0.Cancel(ctx); err != nil {
 		t.Fatalf("Cancel: %v", err)
