@@ -1,6 +1,7 @@
 package slurm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -355,20 +356,29 @@ type srunLog struct {
 	lines   []string
 }
 
-// maxLines bounds the lines srunLog keeps.
-const maxLines = 20
+// maxLines and maxLine bound what srunLog keeps.
+const (
+	maxLines = 20
+	maxLine  = 4096
+)
 
 func (l *srunLog) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.partial = append(l.partial, p...)
 	for {
-		i := strings.IndexByte(string(l.partial), '\n')
+		i := bytes.IndexByte(l.partial, '\n')
 		if i < 0 {
 			break
 		}
 		l.keep(string(l.partial[:i]))
 		l.partial = l.partial[i+1:]
+	}
+	// A program's endless line is no line of srun's: its start is
+	// enough to tell.
+	if len(l.partial) > maxLine {
+		l.keep(string(l.partial[:maxLine]))
+		l.partial = nil
 	}
 	if l.out == nil {
 		return len(p), nil

@@ -31,7 +31,7 @@ func squeue(t *testing.T, c *slurmtest.Cluster, args ...string) []string {
 	if err != nil || code != 0 {
 		t.Fatalf("squeue %v: %d %v %s", args, code, err, errOut.String())
 	}
-	return strings.Fields(strings.ReplaceAll(strings.TrimSpace(out.String()), " ", "_"))
+	return strings.Fields(out.String())
 }
 
 // slurmCmd runs a Slurm command on the cluster and returns its stdout.
@@ -148,9 +148,16 @@ func TestPreflightNoConfig(t *testing.T) {
 
 func TestRun(t *testing.T) {
 	c := slurmtest.Start(t)
-	a := allocate(t, c.Config(), "kcmin-run-w0")
+	cfg := c.Config()
+	cfg.Partition = c.Partition
+	cfg.TimeLimit = 90 * time.Second
+	a := allocate(t, cfg, "kcmin-run-w0")
 	if a.JobID == "" || a.Node != c.Node {
 		t.Errorf("allocation %+v, want a job on %s", a, c.Node)
+	}
+	// The time limit is rounded up to whole minutes.
+	if got, want := squeue(t, c, "-j", a.JobID, "-o", "%P|%l|%C|%m"), []string{c.Partition + "|2:00|1|100M"}; !slices.Equal(got, want) {
+		t.Errorf("the job's partition|time limit|cpus|memory: %v, want %v", got, want)
 	}
 	host, err := os.Hostname()
 	if err != nil {
