@@ -127,6 +127,20 @@ func TestPreflight(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("munged stopped", func(t *testing.T) {
+		c.StopMunged()
+		err := slurm.Preflight(ctx, c.Config())
+		if want := "munged is not running: start it (systemctl start munge)"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Preflight = %v, want an error saying %q", err, want)
+		} else {
+			t.Logf("Preflight: %v", err)
+		}
+		c.StartMunged()
+		if err := slurm.Preflight(ctx, c.Config()); err != nil {
+			t.Errorf("Preflight with munged started again: %v", err)
+		}
+	})
 }
 
 // TestPreflightNoConfig runs Preflight where Slurm finds no slurm.conf

@@ -56,9 +56,12 @@ type Cluster struct {
 	Node, Partition string
 
 	mark    string
+	munge   []string // munged's command line
 	mu      sync.Mutex
 	stopped bool
-	daemons []*daemon // in the order they were started
+	// The daemons, in the order they were started: munged first.
+	daemons      []*daemon
+	mungeStopped bool
 }
 
 // daemon is one of the cluster's daemons, run by build.Run until cancel.
@@ -142,17 +145,14 @@ func (c *Cluster) start() error {
 		return fmt.Errorf("munge key: %w", err)
 	}
 	sock := filepath.Join(c.Dir, "run", "munge.sock")
-	c.daemon("munged", filepath.Join(c.Dir, "log", "munged.log"),
-		"munged", "--foreground", "--force",
-		"--socket="+sock,
-		"--key-file="+keyFile,
-		"--pid-file="+filepath.Join(c.Dir, "run", "munged.pid"),
-		"--log-file="+filepath.Join(c.Dir, "log", "munged.log"),
-		"--seed-file="+filepath.Join(c.Dir, "state", "munged.seed"))
-	if err := c.waitFor(10*time.Second, "munged's socket", func() (bool, error) {
-		_, err := os.Stat(sock)
-		return err == nil, nil
-	}); err != nil {
+	c.munge = []string{"munged", "--foreground", "--force",
+		"--socket=" + sock,
+		"--key-file=" + keyFile,
+		"--pid-file=" + filepath.Join(c.Dir, "run", "munged.pid"),
+		"--log-file=" + filepath.Join(c.Dir, "log", "munged.log"),
+		"--seed-file=" + filepath.Join(c.Dir, "state", "munged.seed")}
+	c.daemons = append(c.daemons, c.daemon("munged", filepath.Join(c.Dir, "log", "munged.log"), c.munge...))
+	if err := c.waitMunged(); err != nil {
 		return err
 	}
 
@@ -161,10 +161,11 @@ func (c *Cluster) start() error {
 		return err
 	}
 	c.Conf = conf
-	c.daemon("slurmctld", filepath.Join(c.Dir, "log", "slurmctld.log"),
-		"slurmctld", "-D", "-i", "-f", conf)
-	c.daemon("slurmd", filepath.Join(c.Dir, "log", "slurmd.log"),
-		"slurmd", "-D", "-N", c.Node, "-f", conf)
+	c.daemons = append(c.daemons,
+		c.daemon("slurmctld", filepath.Join(c.Dir, "log", "slurmctld.log"),
+			"slurmctld", "-D", "-i", "-f", conf),
+		c.daemon("slurmd", filepath.Join(c.Dir, "log", "slurmd.log"),
+			"slurmd", "-D", "-N", c.Node, "-f", conf))
 	return c.waitFor(startTimeout, "the node to be idle", func() (bool, error) {
 		var out bytes.Buffer
 		code, err := build.Run(context.Background(), build.Cmd{
@@ -295,12 +296,50 @@ func runEnv(env []string, argv ...string) (string, error) {
 	return out.String(), nil
 }
 
-// daemon starts argv in the background until Stop; its stdout and stderr
-// go to its log too.
-func (c *Cluster) daemon(name, log string, argv ...string) {
+// waitMunged waits for munged's socket.
+func (c *Cluster) waitMunged() error {
+	sock := strings.TrimPrefix(c.munge[3], "--socket=")
+	return c.waitFor(10*time.Second, "munged's socket", func() (bool, error) {
+		_, err := os.Stat(sock)
+		return err == nil, nil
+	})
+}
+
+// StopMunged stops the cluster's munged, so that a test sees what Slurm's
+// commands do without it; StartMunged, or Stop, starts it again.
+func (c *Cluster) StopMunged() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.mungeStopped {
+		c.daemons[0].cancel()
+		<-c.daemons[0].done
+		c.mungeStopped = true
+	}
+}
+
+// StartMunged starts the munged that StopMunged stopped.
+func (c *Cluster) StartMunged() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.startMunged(); err != nil {
+		c.t.Fatalf("slurm test cluster: %v", err)
+	}
+}
+
+func (c *Cluster) startMunged() error {
+	if !c.mungeStopped {
+		return nil
+	}
+	c.daemons[0] = c.daemon("munged", c.daemons[0].log, c.munge...)
+	c.mungeStopped = false
+	return c.waitMunged()
+}
+
+// daemon starts argv in the background until it is cancelled; its stdout
+// and stderr go to its log too.
+func (c *Cluster) daemon(name, log string, argv ...string) *daemon {
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &daemon{name: name, log: log, cancel: cancel, done: make(chan struct{})}
-	c.daemons = append(c.daemons, d)
 	out := &lockedBuffer{}
 	go func() {
 		defer close(d.done)
@@ -314,6 +353,7 @@ func (c *Cluster) daemon(name, log string, argv ...string) {
 			_ = os.WriteFile(log+".out", []byte(s), 0o644)
 		}
 	}()
+	return d
 }
 
 // waitFor polls ok until it says true, for at most d.
@@ -351,6 +391,9 @@ func (c *Cluster) Stop() {
 		return
 	}
 	c.stopped = true
+	if err := c.startMunged(); err != nil {
+		c.t.Errorf("slurm test cluster: %v", err)
+	}
 	if len(c.daemons) == 3 {
 		// Steps outlive slurmd; only the controller ends them.
 		if _, err := runEnv(c.Env(), "scancel", "--full", "--user=root"); err != nil {
