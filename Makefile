@@ -9,7 +9,13 @@ LINUX_TARBALL := /usr/src/linux-source-6.12.tar.xz
 LINUX   := $(CACHE)/linux-source-6.12
 DEB_PKGS := clang-19 lld-19 llvm-19 qemu-system-x86 linux-source-6.12 \
 	linux-config-6.12 bc bison flex libelf-dev libssl-dev cpio make gcc \
-	xz-utils ccache
+	xz-utils ccache slurm-wlm munge
+# Debian's packages start their services on install (munged, slurmctld,
+# slurmd), which fails where there is no init to start them, and kcmin
+# needs none: its tests start a cluster of their own. A policy-rc.d that
+# denies every start is put in place for the install, unless the machine
+# has one already.
+POLICY_RC := /usr/sbin/policy-rc.d
 
 export KCMIN_LINUX := $(LINUX)
 
@@ -29,8 +35,16 @@ deps:
 	done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
+		own=; \
+		if [ ! -e $(POLICY_RC) ]; then \
+			printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee $(POLICY_RC) >/dev/null && \
+			$(SUDO) chmod 755 $(POLICY_RC) && own=1; \
+		fi; \
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+		status=$$?; \
+		if [ -n "$$own" ]; then $(SUDO) rm -f $(POLICY_RC); fi; \
+		exit $$status; \
 	fi
 
 # The real kernel tree, unpacked once.
