@@ -59,6 +59,13 @@ priors = false
 [workers]
 count = 3
 memory_per_build = "6G"
+[slurm]
+partition = "kernel"
+account = "lab"
+time_limit = "12h"
+sbatch_args = ["--exclusive"]
+srun_args = ["--cpu-bind=none"]
+build_dir = "/scratch/kcmin"
 [campaign]
 workdir = "work"
 `
@@ -91,6 +98,8 @@ func everyKeyFiles() []struct{ name, text string } {
 			"priors = false", "priors = true",
 			"ccache = true", "ccache = false",
 			"by_pattern = true", "by_pattern = false",
+			// The workers of a cluster, not of this machine.
+			"count = 3\n", "", `build_dir = "/scratch/kcmin"`, "workers = 3\nbuild_dir = \"/scratch/kcmin\"",
 		).Replace(everyKey)},
 	}
 }
@@ -136,7 +145,7 @@ func comparable(s *Spec) any {
 	c.File, c.Workdir = "", ""
 	c.Kernel.Jobs, c.Kernel.BuildTimeout, c.Kernel.ConfigTimeout, c.Kernel.Ccache = 0, 0, 0, false
 	c.Oracle.CommandTimeout = 0
-	c.Workers = WorkersSpec{}
+	c.Workers, c.Slurm = WorkersSpec{}, nil
 	var pats []string
 	for _, re := range c.Oracle.LogPatterns {
 		pats = append(pats, re.String())

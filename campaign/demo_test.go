@@ -117,13 +117,7 @@ func TestDemoWorkers(t *testing.T) {
 	if r.Workers != 4 || r.TestSeconds < r.Seconds {
 		t.Errorf("workers %d, %v s of tests in %v s", r.Workers, r.TestSeconds, r.Seconds)
 	}
-	numbered := map[int]bool{}
-	for _, rec := range journalOf(t, work) {
-		if !rec.Hit && numbered[rec.Test] {
-			t.Errorf("test %d twice in the journal", rec.Test)
-		}
-		numbered[rec.Test] = true
-	}
+	checkJournalAtOnce(t, journalOf(t, work))
 	for n := range 4 {
 		if _, err := os.Stat(filepath.Join(work, "build", fmt.Sprintf("w%d", n), ".config")); err != nil {
 			t.Errorf("worker %d built nothing: %v", n, err)

@@ -234,6 +234,33 @@ var sections = []section{
 			}).asRunKey(),
 	}},
 
+	// Where and how tests run on a cluster: none of it changes an answer.
+	{name: "slurm", open: func(s *Spec) { s.Slurm = &SlurmSpec{} }, present: func(s *Spec) bool { return s.Slurm != nil }, keys: []key{
+		textKey("partition", "", func(s *Spec) *string { return &s.Slurm.Partition }).asRunKey(),
+		textKey("account", "", func(s *Spec) *string { return &s.Slurm.Account }).asRunKey(),
+		// 0 leaves the partition's limit.
+		durationKey("time_limit", 0, time.Minute, func(s *Spec) *time.Duration { return &s.Slurm.TimeLimit }).asRunKey(),
+		listKey("sbatch_args", func(s *Spec) *[]string { return &s.Slurm.SbatchArgs }, nil).asRunKey(),
+		listKey("srun_args", func(s *Spec) *[]string { return &s.Slurm.SrunArgs }, nil).asRunKey(),
+		intKey("workers", 2, 1, "at least 1", func(s *Spec) *int { return &s.Slurm.Workers }).
+			then(func(l *loader, k string, s *Spec) {
+				switch count := l.defined("workers.count"); {
+				case count && l.defined(k):
+					l.errorf(k, "set the number of workers here or in [workers] count, not both")
+				case count:
+					s.Slurm.Workers = s.Workers.Count
+				default:
+					s.SetWorkers(s.Slurm.Workers)
+				}
+			}).asRunKey(),
+		textKey("build_dir", "/tmp/kcmin", func(s *Spec) *string { return &s.Slurm.BuildDir }).
+			then(func(l *loader, k string, s *Spec) {
+				if !filepath.IsAbs(s.Slurm.BuildDir) {
+					l.errorf(k, "%q: a path on the nodes' own disk, absolute", s.Slurm.BuildDir)
+				}
+			}).asRunKey(),
+	}},
+
 	{name: "campaign", keys: []key{
 		// Where the campaign runs is no part of what it is.
 		textKey("workdir", defaultWorkdir, func(s *Spec) *string { return &s.Workdir }).

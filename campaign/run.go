@@ -46,6 +46,10 @@ type Options struct {
 	// kconfig package.
 	Knowledge func(ctx context.Context, s *Spec, env map[string]string) (Knowledge, error)
 
+	// Exe is the kcmin that runs tests on Slurm nodes (kcmin worker);
+	// "" for this program.
+	Exe string
+
 	// replayOnly answers from the journal alone: the report of a finished
 	// campaign, without building anything.
 	replayOnly bool
@@ -138,6 +142,8 @@ type runner struct {
 	// there are.
 	free  chan *worker
 	count int
+	// onSlurm says that the workers hold Slurm jobs, which close cancels.
+	onSlurm bool
 	// badJudged is closed once the bad config's signature is known, which
 	// every other test's answer is matched against.
 	badJudged chan struct{}
@@ -223,6 +229,11 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 		avail = math.MaxInt64
 	}
 	r.free = newWorkers(wd, r.make, s.Kernel.Target, r.checks, r.count, newMemGate(avail, perBuild))
+	for range r.count {
+		w := <-r.free
+		w.campaign, w.workdir = s.File, wd.Dir
+		r.free <- w
+	}
 	r.status.Workers = make([]WorkerStatus, r.count)
 	if !opts.replayOnly {
 		if err := checkTools(s, r.checks); err != nil {
@@ -238,10 +249,16 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 	if err := r.setup(ctx); err != nil {
 		return nil, err
 	}
+	if s.Slurm != nil && !opts.replayOnly {
+		if err := r.startSlurm(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
 func (r *runner) close() {
+	r.cancelSlurm()
 	if r.journal != nil {
 		r.journal.Close()
 	}

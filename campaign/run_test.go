@@ -105,6 +105,25 @@ func checkJournal(t *testing.T, recs []Record) {
 	}
 }
 
+// checkJournalAtOnce checks the journal of a campaign that ran tests at
+// once, which finish in any order: no question asked twice, no test
+// number given twice.
+func checkJournalAtOnce(t *testing.T, recs []Record) {
+	t.Helper()
+	questions, numbers := map[string]bool{}, map[int]bool{}
+	for i, r := range recs {
+		key := subsetKey(r.Subset, r.Attempt)
+		if questions[key] {
+			t.Errorf("record %d asks %q again", i, key)
+		}
+		questions[key] = true
+		if !r.Hit && numbers[r.Test] {
+			t.Errorf("record %d numbers test %d again", i, r.Test)
+		}
+		numbers[r.Test] = true
+	}
+}
+
 func TestRunMini(t *testing.T) {
 	for _, algo := range []string{"bisect", "ddmin", "auto"} {
 		t.Run(algo, func(t *testing.T) {

@@ -34,7 +34,20 @@ type Spec struct {
 	Boot    *BootSpec // nil without a [boot] section
 	Search  SearchSpec
 	Workers WorkersSpec
-	Workdir string // absolute
+	Slurm   *SlurmSpec // nil without a [slurm] section: tests run here
+	Workdir string     // absolute
+}
+
+// SlurmSpec is the [slurm] section: each worker holds a job of a Slurm
+// cluster and runs its tests there, its build dir on the node's disk.
+type SlurmSpec struct {
+	Partition, Account   string
+	TimeLimit            time.Duration // of each worker's job; 0 for the partition's
+	SbatchArgs, SrunArgs []string
+	Workers              int
+	// BuildDir is where a worker keeps its build dir on its node:
+	// BuildDir/ID/wN, ID naming the workdir.
+	BuildDir string
 }
 
 // WorkersSpec is the [workers] section: how many tests run at once.

@@ -30,6 +30,11 @@ type worker struct {
 	// gate, shared by the campaign's workers, holds a build back while
 	// the running ones and it would not fit in memory; nil for none.
 	gate *memGate
+	// remote, when set, runs the worker's tests as steps of a Slurm job,
+	// dir on that job's node; campaign and workdir are what the node
+	// reads the oracle's settings and cache from.
+	remote            *remote
+	campaign, workdir string
 }
 
 // A job is one test for a worker.
@@ -54,6 +59,9 @@ type finding struct {
 // test (ctx done, the build dir unwritable, make missing); a build that
 // fails or times out is a judgement like any other.
 func (w *worker) run(ctx context.Context, j job) (finding, error) {
+	if w.remote != nil {
+		return w.runRemote(ctx, j)
+	}
 	var f finding
 	what := "the check"
 	if j.test > 0 {

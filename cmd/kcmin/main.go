@@ -32,11 +32,12 @@ config, still reproduce a failure (objtool warnings, a build error, a
 boot hang), by building and judging configs between base and bad.
 
 Usage:
-  kcmin run [-c minimize.toml] [-w WORKDIR] [-q] [--new]
+  kcmin run [-c minimize.toml] [-w WORKDIR] [-q] [--new] [--workers N]
                                                    run or resume a campaign
   kcmin status WORKDIR                             what is done, what is left
   kcmin report WORKDIR                             write WORKDIR/result again
   kcmin check -c FILE [--config PATH | --base]     judge one config once
+  kcmin worker JOBFILE                             one test on a Slurm node (kcmin runs it)
   kcmin --version                                  the version and revision
 
 Run "kcmin COMMAND -h" for a command's options and an example.
@@ -67,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"status": cmdStatus,
 		"report": cmdReport,
 		"check":  cmdCheck,
+		"worker": cmdWorker,
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
@@ -236,6 +238,21 @@ Example:
 		fmt.Fprintf(stderr, "result: %s\n", sum.ResultDir)
 	}
 	return err
+}
+
+func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("worker", "JOBFILE", `Runs one test of a campaign whose [slurm] section sends its tests to
+a cluster: kcmin run writes JOBFILE in the test's folder and starts this
+as a step of the worker's job, on the node that keeps the worker's build
+dir. It places the resolved config, builds, judges, and writes
+finding.json beside JOBFILE. It is not meant to be typed.
+
+Example:
+  kcmin worker kcmin-work/tests/0007/job.json`, stderr)
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	return campaign.RunJob(ctx, fs.Arg(0))
 }
 
 func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
