@@ -1133,6 +1133,13 @@ func (r *runner) distrusted() bool {
 	return r.distrust
 }
 
+// logf writes a line to the campaign's log, from any goroutine.
+func (r *runner) logf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintf(r.log, format+"\n", args...)
+}
+
 // disagree ends the trust in kcmin's own resolver: make olddefconfig
 // resolved the request of test differently from kcmin.
 func (r *runner) disagree(test int) {

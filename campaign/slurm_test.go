@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kcmin/kcmin/slurm"
 	"github.com/kcmin/kcmin/slurm/slurmtest"
@@ -102,4 +104,113 @@ func TestSlurmDemo(t *testing.T) {
 	if n := jobsLeft(t, work); n != 0 {
 		t.Errorf("%d jobs left after an interrupt", n)
 	}
+}
+
+// TestSlurmLostJob cancels a worker's job under its test, as a lost node
+// would end it: the test runs again on a job submitted anew, and the
+// campaign finds the same result.
+func TestSlurmLostJob(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Slurm cluster and runs the demo through it")
+	}
+	c, exe := onCluster(t)
+	s := demoSpec(t, "auto")
+	s.Slurm = &SlurmSpec{Partition: c.Partition, Workers: 2, BuildDir: t.TempDir()}
+	s.SetWorkers(2)
+	t.Setenv("FAKE_BUILD_SECONDS", "0.5")
+	work := t.TempDir()
+	var log syncBuffer
+	var once sync.Once
+	node := hostShort(t)
+	sum, err := Run(context.Background(), s, Options{Workdir: work, Exe: exe, Log: &log, Progress: func(st Status) {
+		for _, w := range st.Workers {
+			if st.Tests >= 4 && w.Phase == "building on "+node {
+				once.Do(func() {
+					// scancel by name: worker 0's job, whatever it runs.
+					if out, err := exec.Command("scancel", "--name="+jobPrefix(work)+"w0").CombinedOutput(); err != nil {
+						t.Errorf("scancel: %v: %s", err, out)
+					}
+				})
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if !reflect.DeepEqual(sum.Result.Minimal, demoMinimal) || !sum.Result.Verified {
+		t.Errorf("minimal %q verified %v, want %q", sum.Result.Minimal, sum.Result.Verified, demoMinimal)
+	}
+	if !strings.Contains(log.String(), "the job is submitted again") {
+		t.Errorf("no test ran again after its job was cancelled:\n%s", log.String())
+	}
+	if n := jobsLeft(t, work); n != 0 {
+		t.Errorf("%d jobs left", n)
+	}
+}
+
+// TestSlurmKill9 kills kcmin with SIGKILL once its workers hold their
+// jobs: the jobs stay in the queue, and the next run cancels them before
+// it submits its own, then finishes the campaign.
+func TestSlurmKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Slurm cluster and runs the demo through it")
+	}
+	c, exe := onCluster(t)
+	src, _ := filepath.Abs("../testdata/fakelinux")
+	bad, _ := filepath.Abs("../testdata/campaigns/demo-bad.config")
+	text, err := os.ReadFile("../testdata/campaigns/demo.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "demo.toml")
+	campaignText := strings.NewReplacer(`"../fakelinux"`, `"`+src+`"`, `"demo-bad.config"`, `"`+bad+`"`).Replace(string(text)) +
+		"\n[slurm]\npartition = \"" + c.Partition + "\"\nworkers = 2\nbuild_dir = \"" + t.TempDir() + "\"\n"
+	if err := os.WriteFile(file, []byte(campaignText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	cmd := exec.Command(exe, "run", "-c", file, "-w", work)
+	cmd.Env = append(os.Environ(), "FAKE_BUILD_SECONDS=1")
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); !strings.Contains(out.String(), "test 3:"); {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("no third test in 2 minutes:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	// Left in the queue, as a kcmin killed with -9 leaves them.
+	squeue, err := exec.Command("squeue", "-h", "-o", "%j").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(squeue), jobPrefix(work)); n != 2 {
+		t.Fatalf("%d of the campaign's jobs in the queue after kill -9, want 2:\n%s", n, squeue)
+	}
+	again, err := exec.Command(exe, "run", "-c", file, "-w", work).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the next run: %v\n%s", err, again)
+	}
+	if !strings.Contains(string(again), "cancelled 2 Slurm jobs that an earlier kcmin left") {
+		t.Errorf("the next run did not cancel what the killed one left:\n%s", again)
+	}
+	if n := jobsLeft(t, work); n != 0 {
+		t.Errorf("%d jobs left", n)
+	}
+}
+
+// hostShort is this machine's short name, the one node of the test
+// cluster.
+func hostShort(t *testing.T) string {
+	out, err := exec.Command("hostname", "-s").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
 }

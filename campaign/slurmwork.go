@@ -28,6 +28,7 @@ type remote struct {
 	memMB int64
 	exe   string // kcmin itself, on storage the nodes share
 	alloc *slurm.Alloc
+	note  func(format string, args ...any) // a line for the campaign's log
 }
 
 // A remoteJob is a test as `kcmin worker` reads it on the node: the
@@ -112,7 +113,8 @@ func (r *runner) startSlurm(ctx context.Context) error {
 	for i, w := range ws {
 		w.gate = nil // the nodes' memory is Slurm's to share
 		w.dir = filepath.Join(sl.BuildDir, strings.TrimSuffix(prefix, "-"), fmt.Sprintf("w%d", w.n))
-		w.remote = &remote{cfg: cfg, name: fmt.Sprintf("%sw%d", prefix, w.n), cpus: r.spec.Kernel.Jobs, memMB: memMB, exe: exe}
+		w.remote = &remote{cfg: cfg, name: fmt.Sprintf("%sw%d", prefix, w.n), cpus: r.spec.Kernel.Jobs, memMB: memMB, exe: exe,
+			note: r.logf}
 		r.setWorker(w.n, 0, "waiting for its Slurm job")
 		wg.Add(1)
 		go func() {
@@ -189,6 +191,7 @@ func (w *worker) runRemote(ctx context.Context, j job) (finding, error) {
 				why = err.Error()
 				break
 			}
+			w.remote.note("worker %d: Slurm job %s on %s", w.n, w.remote.alloc.JobID, w.remote.alloc.Node)
 		}
 		j.phase("building on " + w.remote.alloc.Node)
 		var out bytes.Buffer
@@ -198,6 +201,8 @@ func (w *worker) runRemote(ctx context.Context, j job) (finding, error) {
 		}
 		if errors.Is(err, slurm.ErrInfrastructure) {
 			why = err.Error()
+			w.remote.note("worker %d: test %d did not run to its end on Slurm job %s (%v); the job is submitted again",
+				w.n, j.test, w.remote.alloc.JobID, err)
 			w.remote.alloc = nil
 			continue
 		}
