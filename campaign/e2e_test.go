@@ -13,7 +13,9 @@ package campaign_test
 // the repository's .cache). A rerun starts the campaign afresh but keeps
 // the workdir's build dir, so its kernel builds are incremental; set
 // KCMIN_E2E_FRESH=1 to remove the build dir too and measure a clean
-// start. KCMIN_E2E_CASES=a,b runs only those cases.
+// start. KCMIN_E2E_CASES=a,b runs only those cases; KCMIN_E2E_WORKERS=N
+// runs them with N workers (kcmin run --workers N), in workdirs of their
+// own (CASE-wN).
 
 import (
 	"bufio"
@@ -122,15 +124,22 @@ func setupE2E(t *testing.T) e2eEnv {
 
 // e2eRecord is the part of a journal line the figures need.
 type e2eRecord struct {
+	Test    int   `json:"test"`
 	Hit     bool  `json:"hit"`
 	Built   bool  `json:"built"`
 	BuildMS int64 `json:"build_ms"`
 	JudgeMS int64 `json:"judge_ms"`
+	PeakRSS int64 `json:"peak_rss"`
 }
 
 func runE2ECase(t *testing.T, env e2eEnv, name, file string) {
 	want := readExpected(t, filepath.Join(filepath.Dir(file), "expected.txt"))
 	workdir := filepath.Join(env.cache, "e2e", name)
+	var workers []string
+	if n := os.Getenv("KCMIN_E2E_WORKERS"); n != "" {
+		workdir += "-w" + n
+		workers = []string{"--workers", n}
+	}
 	fresh := prepareWorkdir(t, workdir)
 	campaignFile := campaignFor(t, env, name, file)
 
@@ -142,7 +151,7 @@ func runE2ECase(t *testing.T, env e2eEnv, name, file string) {
 	defer cancel()
 	logPath := workdir + ".log"
 	start := time.Now()
-	err := runKcmin(ctx, t, logPath, env.kcmin, "run", "-c", campaignFile, "-w", workdir)
+	err := runKcmin(ctx, t, logPath, append([]string{env.kcmin, "run", "-c", campaignFile, "-w", workdir}, workers...)...)
 	wall := time.Since(start)
 	if err != nil {
 		t.Fatalf("kcmin run: %v after %v (output: %s, workdir: %s)", err, wall.Round(time.Second), logPath, workdir)
@@ -378,14 +387,16 @@ func figures(t *testing.T, workdir string, res report.Result, wall time.Duration
 		}
 		builds = append(builds, time.Duration(r.BuildMS)*time.Millisecond)
 		boot += time.Duration(r.JudgeMS) * time.Millisecond
+		t.Logf("test %d: built in %v, peak %d MB, judged in %v", r.Test, (time.Duration(r.BuildMS) * time.Millisecond).Round(time.Second),
+			r.PeakRSS>>20, (time.Duration(r.JudgeMS) * time.Millisecond).Round(time.Second/10))
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("minimal: %q", res.Minimal)
 	t.Logf("signature: %q", res.Signature)
-	t.Logf("%d candidates, algorithm %s: %d tests, %d builds, %d cache hits, %d unresolved; %v wall (kcmin's own sum %.0fs)",
-		res.Candidates, res.Algorithm, res.Tests, res.Builds, res.CacheHits, res.Unresolved, wall.Round(time.Second), res.Seconds)
+	t.Logf("%d candidates, algorithm %s, %d workers: %d tests, %d builds, %d cache hits, %d unresolved; %v wall (kcmin's: %.0fs of wall time, %.0fs of tests; peak %d MB)",
+		res.Candidates, res.Algorithm, res.Workers, res.Tests, res.Builds, res.CacheHits, res.Unresolved, wall.Round(time.Second), res.Seconds, res.TestSeconds, res.PeakRSS>>20)
 	if len(builds) == 0 {
 		return
 	}

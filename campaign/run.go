@@ -239,6 +239,11 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 		if err := checkTools(s, r.checks); err != nil {
 			return nil, err
 		}
+		if s.Slurm != nil {
+			if err := preflightSlurm(ctx, s.Slurm); err != nil {
+				return nil, err
+			}
+		}
 	}
 	journal, recs, err := openJournal(wd.Path(journalFile), !opts.replayOnly, r.log)
 	if err != nil {

@@ -60,6 +60,15 @@ func TestSlurmDemo(t *testing.T) {
 		s.SetWorkers(2)
 		return s
 	}
+	// What is missing is said before the first test, as bad input.
+	wrong := spec()
+	wrong.Slurm.Partition = "nosuch"
+	_, err := Run(context.Background(), wrong, Options{Workdir: t.TempDir(), Exe: exe})
+	if want := `slurm: partition "nosuch" does not exist; the partitions are: ` + c.Partition; err == nil ||
+		!strings.Contains(err.Error(), want) || ExitCode(err) != 2 {
+		t.Errorf("a campaign on a missing partition: %v (exit %d), want %q and exit 2", err, ExitCode(err), want)
+	}
+
 	work := t.TempDir()
 	var log syncBuffer
 	sum, err := Run(context.Background(), spec(), Options{Workdir: work, Exe: exe, Log: &log})

@@ -68,17 +68,13 @@ func jobPrefix(workdir string) string {
 	return "kcmin-" + hex.EncodeToString(sum[:4]) + "-"
 }
 
-// startSlurm readies the campaign's workers on the cluster: it says what
-// is missing before anything is submitted, cancels the jobs an earlier
-// kcmin left, and submits one job per worker, each holding its node and
-// its build dir there.
+// startSlurm readies the campaign's workers on the cluster once
+// preflightSlurm found it ready: it cancels the jobs an earlier kcmin
+// left, and submits one job per worker, each holding its node and its
+// build dir there.
 func (r *runner) startSlurm(ctx context.Context) error {
 	sl := r.spec.Slurm
-	cfg := slurm.Config{Partition: sl.Partition, Account: sl.Account, TimeLimit: sl.TimeLimit,
-		SbatchArgs: sl.SbatchArgs, SrunArgs: sl.SrunArgs}
-	if err := slurm.Preflight(ctx, cfg); err != nil {
-		return inputError(fmt.Errorf("slurm: %w", err))
-	}
+	cfg := slurmConfig(sl)
 	prefix := jobPrefix(r.wd.Dir)
 	r.onSlurm = true
 	if n, err := slurm.CancelLeftovers(ctx, cfg, prefix); err != nil {
@@ -130,6 +126,19 @@ func (r *runner) startSlurm(ctx context.Context) error {
 	}
 	for _, w := range ws {
 		fmt.Fprintf(r.log, "worker %d: Slurm job %s on %s, build dir %s\n", w.n, w.remote.alloc.JobID, w.remote.alloc.Node, w.dir)
+	}
+	return nil
+}
+
+func slurmConfig(sl *SlurmSpec) slurm.Config {
+	return slurm.Config{Partition: sl.Partition, Account: sl.Account, TimeLimit: sl.TimeLimit,
+		SbatchArgs: sl.SbatchArgs, SrunArgs: sl.SrunArgs}
+}
+
+// preflightSlurm says what the cluster lacks, before anything else runs.
+func preflightSlurm(ctx context.Context, sl *SlurmSpec) error {
+	if err := slurm.Preflight(ctx, slurmConfig(sl)); err != nil {
+		return inputError(fmt.Errorf("slurm: %w", err))
 	}
 	return nil
 }
