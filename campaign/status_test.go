@@ -172,7 +172,14 @@ func TestStatusLeftoverMake(t *testing.T) {
 	for _, dir := range []string{wd.BuildDir(0), wd.ResolveDir(0)} {
 		// A stand-in for make: its arguments name the build dir, in a
 		// process group of its own as kcmin's makes are.
-		fake := exec.Command("sh", "-c", "sleep 1000; :", "make", "O="+dir, "bzImage")
+		// It waits on a read, a builtin: a shell that forked a child
+		// would show the same command line in the child until it execs.
+		fake := exec.Command("sh", "-c", "read x", "make", "O="+dir, "bzImage")
+		stdin, err := fake.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stdin.Close()
 		fake.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := fake.Start(); err != nil {
 			t.Fatal(err)
