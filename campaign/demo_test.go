@@ -126,6 +126,32 @@ func TestDemoWorkers(t *testing.T) {
 	t.Logf("4 workers: %d tests, %d builds, %v s of wall time, %v s of tests", r.Tests, r.Builds, r.Seconds, r.TestSeconds)
 }
 
+// TestRepeatsWhereBuilt: the runs of the bad config of a flaky campaign
+// with three workers all go to the worker that built it, where a repeat
+// rebuilds nothing, while the base builds beside them.
+func TestRepeatsWhereBuilt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the demo")
+	}
+	s := demoSpec(t, "auto")
+	s.Search.Flaky, s.Search.Repeats = true, 3
+	s.SetWorkers(3)
+	work := t.TempDir()
+	if _, err := Run(context.Background(), s, Options{Workdir: work}); err != nil {
+		t.Fatal(err)
+	}
+	dirs := map[string][]string{}
+	for _, rec := range journalOf(t, work) {
+		if rec.Role == roleBad || rec.Role == roleBase {
+			dirs[rec.Role] = append(dirs[rec.Role], rec.BuildDir)
+		}
+	}
+	bad := dirs[roleBad]
+	if len(bad) != 3 || bad[1] != bad[0] || bad[2] != bad[0] || len(dirs[roleBase]) != 1 || dirs[roleBase][0] == bad[0] {
+		t.Errorf("build dirs of the bad config's runs %q and of the base %q: want the runs in one, the base in another", bad, dirs[roleBase])
+	}
+}
+
 // reproduce runs a report's commands in a clean copy of the fake tree, as
 // a reader of the report would, and checks that the build prints the bad
 // config's warnings: the same signature, line for line.

@@ -42,11 +42,13 @@ type Record struct {
 	NotStuck []string `json:"not_stuck,omitempty"`
 	// Notes are the oracle's details for a person: boot verdicts, the
 	// last console lines, a command's output.
-	Notes     []string `json:"notes,omitempty"`
-	Built     bool     `json:"built,omitempty"`
-	ResolveMS int64    `json:"resolve_ms,omitempty"`
-	BuildMS   int64    `json:"build_ms,omitempty"`
-	JudgeMS   int64    `json:"judge_ms,omitempty"`
+	Notes []string `json:"notes,omitempty"`
+	Built bool     `json:"built,omitempty"`
+	// BuildDir names the worker's build dir the test ran in ("w0").
+	BuildDir  string `json:"build_dir,omitempty"`
+	ResolveMS int64  `json:"resolve_ms,omitempty"`
+	BuildMS   int64  `json:"build_ms,omitempty"`
+	JudgeMS   int64  `json:"judge_ms,omitempty"`
 	// PeakRSS is the build's largest process, in bytes, as the kernel
 	// accounted it.
 	PeakRSS int64  `json:"peak_rss,omitempty"`

@@ -139,9 +139,10 @@ type runner struct {
 	badRec Record   // the first run of the bad config that reproduced
 
 	// free holds the workers that wait for a test; count is how many
-	// there are.
-	free  chan *worker
-	count int
+	// there are; taking makes a choice among them one at a time.
+	free   chan *worker
+	count  int
+	taking sync.Mutex
 	// onSlurm says that the workers hold Slurm jobs, which close cancels.
 	onSlurm bool
 	// badJudged is closed once the bad config's signature is known, which
@@ -568,6 +569,8 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 		all[i] = i
 	}
 	r.status.Candidates, r.status.Undecided = len(all), len(all)
+	// From here on the workers say what runs.
+	r.phase("")
 	problem := r.cands.Problem()
 	// The search chooses how often to confirm a deciding "gone" from the
 	// flake rate; repeats only says how often to measure it.
@@ -646,15 +649,12 @@ func (r *runner) judgeBad(ctx context.Context, all []int) (rate float64, err err
 	}
 	names := r.cands.Names(all)
 	opts := r.cands.Options(all)
-	// The runs are asked together, then taken in their order.
-	var qs []question
+	// The runs are asked one after another, beside the base: a repeat
+	// finds the config built in the worker that built it, where a run
+	// at once would build it again from scratch in another.
 	replayed := map[int]bool{}
 	for a := range runs {
-		qs = append(qs, question{names: names, opts: opts, attempt: a, role: roleBad})
 		_, replayed[a] = r.answered(names, a)
-	}
-	if err := r.prefetch(ctx, qs); err != nil {
-		return 0, r.stop(ctx, err)
 	}
 	var (
 		first        Record // the first run that reproduced
@@ -936,7 +936,7 @@ func (r *runner) judge(ctx context.Context, q question) (Record, error) {
 			return rec, err
 		}
 	}
-	w, err := r.take(ctx)
+	w, err := r.take(ctx, predicted)
 	if err != nil {
 		return Record{}, err
 	}
@@ -1069,11 +1069,16 @@ func (r *runner) runOn(ctx context.Context, w *worker, q question, req, pc *kcon
 			kernelText, kernelErr = r.make.Resolve(ctx, w.resolveDir, input.Bytes(), &resolveLog)
 		}()
 	}
+	w.last = ""
 	f, err := w.run(ctx, job{test: test, dir: tdir, config: text, phase: func(what string) { r.setWorker(w.n, test, what) }})
 	if err != nil {
 		return Record{}, nil, err
 	}
+	if f.built && f.judgement.Verdict != oracle.Unresolved {
+		w.last = hash
+	}
 	rec.Built, rec.BuildMS, rec.JudgeMS, rec.PeakRSS = f.built, f.buildMS, f.judgeMS, f.peakRSS
+	rec.BuildDir = fmt.Sprintf("w%d", w.n)
 	if fast {
 		resolving.Wait()
 		if kernelErr != nil {

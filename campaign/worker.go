@@ -35,6 +35,9 @@ type worker struct {
 	// reads the oracle's settings and cache from.
 	remote            *remote
 	campaign, workdir string
+	// last is the digest of the config the build dir last built: a test
+	// of the same config there rebuilds nothing.
+	last string
 }
 
 // A job is one test for a worker.
@@ -156,8 +159,33 @@ func newWorkers(wd *Workdir, m *build.Make, target string, checks []oracle.Check
 	return free
 }
 
-// take waits for a free worker; give hands it back.
-func (r *runner) take(ctx context.Context) (*worker, error) {
+// take waits for a free worker, the one whose build dir last built the
+// config of digest hash when it is free: a repeat of a config rebuilds
+// nothing there. give hands it back.
+func (r *runner) take(ctx context.Context, hash string) (*worker, error) {
+	r.taking.Lock()
+	var free []*worker
+	for len(free) < r.count {
+		select {
+		case w := <-r.free:
+			free = append(free, w)
+			continue
+		default:
+		}
+		break
+	}
+	var got *worker
+	for i, w := range free {
+		if got == nil && (hash != "" && w.last == hash || i == len(free)-1) {
+			got = w
+			continue
+		}
+		r.free <- w
+	}
+	r.taking.Unlock()
+	if got != nil {
+		return got, nil
+	}
 	select {
 	case w := <-r.free:
 		return w, nil

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -61,5 +62,28 @@ func TestWallTime(t *testing.T) {
 	}
 	if got := wallTime(append(spans, span{}), 18*time.Second); got != 18*time.Second {
 		t.Errorf("with an untimed test: %v, want the sum", got)
+	}
+}
+
+// TestTakeWhereBuilt: a test goes to the free worker whose build dir
+// last built its config; another config takes any free worker.
+func TestTakeWhereBuilt(t *testing.T) {
+	r := &runner{count: 3, free: make(chan *worker, 3)}
+	for n, last := range []string{"a", "b", ""} {
+		r.free <- &worker{n: n, last: last}
+	}
+	for _, hash := range []string{"a", "b"} {
+		w, err := r.take(context.Background(), hash)
+		if err != nil || w.last != hash {
+			t.Fatalf("take(%q) = worker %d (last %q), %v", hash, w.n, w.last, err)
+		}
+		r.free <- w
+	}
+	w, err := r.take(context.Background(), "c")
+	if err != nil || w == nil {
+		t.Fatalf("take(c): %v", err)
+	}
+	if len(r.free) != 2 {
+		t.Errorf("%d workers left free, want 2", len(r.free))
 	}
 }
