@@ -652,10 +652,6 @@ func (r *runner) judgeBad(ctx context.Context, all []int) (rate float64, err err
 	// The runs are asked one after another, beside the base: a repeat
 	// finds the config built in the worker that built it, where a run
 	// at once would build it again from scratch in another.
-	replayed := map[int]bool{}
-	for a := range runs {
-		_, replayed[a] = r.answered(names, a)
-	}
 	var (
 		first        Record // the first run that reproduced
 		last         Record
@@ -665,9 +661,7 @@ func (r *runner) judgeBad(ctx context.Context, all []int) (rate float64, err err
 	)
 	for a := 0; a < runs || (first.Test == 0 && fresh < runs); a++ {
 		asked++
-		if a < runs && !replayed[a] {
-			fresh++
-		} else if _, known := r.answered(names, a); a >= runs && !known {
+		if _, known := r.answered(names, a); !known {
 			fresh++
 		}
 		rec, err := r.ask(ctx, question{names: names, opts: opts, attempt: a, role: roleBad})

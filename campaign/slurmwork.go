@@ -164,7 +164,7 @@ func (r *runner) cancelSlurm() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if _, err := slurm.CancelLeftovers(ctx, slurm.Config{}, jobPrefix(r.wd.Dir)); err != nil {
+	if _, err := slurm.CancelLeftovers(ctx, slurmConfig(r.spec.Slurm), jobPrefix(r.wd.Dir)); err != nil {
 		fmt.Fprintf(r.log, "note: %v; cancel the jobs named %s* with scancel\n", err, jobPrefix(r.wd.Dir))
 	}
 }
