@@ -18,6 +18,7 @@ arch = "arm64"
 make_vars = ["LLVM=-19", "KCFLAGS=-g"]
 target = "vmlinux"
 jobs = 3
+build_dirs = 7
 build_timeout = "1h30m"
 config_timeout = "2m"
 ccache = true
@@ -143,7 +144,7 @@ func TestCanonicalEveryKey(t *testing.T) {
 func comparable(s *Spec) any {
 	c := *s
 	c.File, c.Workdir = "", ""
-	c.Kernel.Jobs, c.Kernel.BuildTimeout, c.Kernel.ConfigTimeout, c.Kernel.Ccache = 0, 0, 0, false
+	c.Kernel.Jobs, c.Kernel.BuildDirs, c.Kernel.BuildTimeout, c.Kernel.ConfigTimeout, c.Kernel.Ccache = 0, 0, 0, 0, false
 	c.Oracle.CommandTimeout = 0
 	c.Workers, c.Slurm = WorkersSpec{}, nil
 	var pats []string

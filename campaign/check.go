@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kcmin/kcmin/build"
+	"github.com/kcmin/kcmin/kconfig"
 	"github.com/kcmin/kcmin/oracle"
 )
 
@@ -114,7 +116,20 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 	if err := os.WriteFile(filepath.Join(cdir, "resolved.config"), text, 0o644); err != nil {
 		return nil, err
 	}
-	f, err := w.run(ctx, job{dir: cdir, config: text, phase: r.phase})
+	// The build dir where the config rebuilds least, as a test's.
+	resolved, _, err := kconfig.ReadConfig(bytes.NewReader(text), filepath.Join(cdir, "resolved.config"))
+	if err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	if err := os.MkdirAll(wd.Path("build"), 0o755); err != nil {
+		return nil, err
+	}
+	pool := newDirPool(wd, s.Kernel, max(1, s.Workers.Count))
+	d, _, err := pool.take(resolved, Hash(resolved))
+	if err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	f, err := w.run(ctx, job{dir: cdir, config: text, phase: r.phase, build: d.path, objs: d.objs})
 	if err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -117,11 +118,20 @@ func TestDemoWorkers(t *testing.T) {
 	if r.Workers != 4 || r.TestSeconds < r.Seconds {
 		t.Errorf("workers %d, %v s of tests in %v s", r.Workers, r.TestSeconds, r.Seconds)
 	}
-	checkJournalAtOnce(t, journalOf(t, work))
-	for n := range 4 {
-		if _, err := os.Stat(filepath.Join(work, "build", fmt.Sprintf("w%d", n), ".config")); err != nil {
-			t.Errorf("worker %d built nothing: %v", n, err)
+	recs := journalOf(t, work)
+	checkJournalAtOnce(t, recs)
+	// Four at once need four build dirs; the campaign keeps a few more.
+	used := map[string]bool{}
+	for _, rec := range recs {
+		if rec.Built {
+			used[rec.BuildDir] = true
+			if _, err := os.Stat(filepath.Join(work, "build", rec.BuildDir, ".config")); err != nil {
+				t.Errorf("test %d: %v", rec.Test, err)
+			}
 		}
+	}
+	if len(used) < 4 || len(used) > 4+dirsAuto {
+		t.Errorf("builds in %d build dirs, want 4 to %d", len(used), 4+dirsAuto)
 	}
 	t.Logf("4 workers: %d tests, %d builds, %v s of wall time, %v s of tests", r.Tests, r.Builds, r.Seconds, r.TestSeconds)
 }
@@ -245,4 +255,58 @@ func TestRepeatDoesNotResync(t *testing.T) {
 	if strings.Contains(string(log), "SYNC") {
 		t.Errorf("the repeat synced the config again:\n%s", log)
 	}
+}
+
+// TestCleanBuildVerifies: the result is built last from nothing, in a
+// build dir of its own, whatever the incremental builds said of the same
+// config; a clean build that does not reproduce unverifies the result.
+func TestCleanBuildVerifies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the demo")
+	}
+	work := t.TempDir()
+	sum, err := Run(context.Background(), demoSpec(t, "auto"), Options{Workdir: work})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := journalOf(t, work)
+	last := recs[len(recs)-1]
+	if last.Role != roleClean || last.Hit || !last.Built || last.BuildDir != "clean" || last.Outcome != "reproduces" ||
+		last.Rebuild == nil || !last.Rebuild.Clean || !sameNames(last.Subset, sum.Result.Minimal) {
+		t.Errorf("last record %+v: want the result built clean in build/clean, reproducing", last)
+	}
+	if !sum.Result.VerifiedClean || sum.Result.CleanBuild != "reproduces" {
+		t.Errorf("result: verified_clean %v, clean_build %q", sum.Result.VerifiedClean, sum.Result.CleanBuild)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(sum.Report), " "), "was built from nothing in a build dir of its own") {
+		t.Errorf("the report does not say how the result was verified:\n%s", sum.Report)
+	}
+	if _, err := os.Stat(filepath.Join(work, "build", "clean", ".config")); err != nil {
+		t.Error(err)
+	}
+
+	// A check that finds the failure everywhere but in the clean build.
+	s := demoSpec(t, "auto")
+	s.Oracle.Command = []string{"sh", "-c", `case $KCMIN_BUILD_DIR in */clean) exit 1;; esac`}
+	work = t.TempDir()
+	sum, err = Run(context.Background(), s, Options{Workdir: work})
+	if !errors.Is(err, ErrNoResult) || !strings.Contains(fmt.Sprint(err), "not in a clean build") {
+		t.Fatalf("run: %v, want no result for want of a clean build", err)
+	}
+	if sum.Result.Verified || sum.Result.VerifiedClean || sum.Result.CleanBuild != "gone" {
+		t.Errorf("result: verified %v, verified_clean %v, clean_build %q", sum.Result.Verified, sum.Result.VerifiedClean, sum.Result.CleanBuild)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(sum.Report), " "), "NOT VERIFIED: the base with these options reproduced the failure in incremental builds, but not in a clean build") {
+		t.Errorf("report:\n%s", sum.Report)
+	}
+}
+
+// sameNames says whether names are the options of lines (CONFIG_X=y).
+func sameNames(names, lines []string) bool {
+	var of []string
+	for _, l := range lines {
+		name, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(l, "# "), "CONFIG_"), "=")
+		of = append(of, strings.TrimSuffix(name, " is not set"))
+	}
+	return slices.Equal(slices.Sorted(slices.Values(names)), slices.Sorted(slices.Values(of)))
 }

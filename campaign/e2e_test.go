@@ -157,8 +157,17 @@ func runE2ECase(t *testing.T, env e2eEnv, name, file string) {
 		t.Fatalf("kcmin run: %v after %v (output: %s, workdir: %s)", err, wall.Round(time.Second), logPath, workdir)
 	}
 
-	resultDir := filepath.Join(workdir, "result")
-	data, err := os.ReadFile(filepath.Join(resultDir, "result.json"))
+	res := checkResult(t, workdir, want)
+	checkReport(t, filepath.Join(workdir, "result", "report.txt"), res)
+	figures(t, workdir, res, wall, fresh)
+}
+
+// checkResult reads the workdir's result.json and checks that it found
+// exactly the expected lines, verified (in a clean build too) and
+// 1-minimal.
+func checkResult(t *testing.T, workdir string, want []string) report.Result {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(workdir, "result", "result.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,12 +180,10 @@ func runE2ECase(t *testing.T, env e2eEnv, name, file string) {
 	if !slices.Equal(got, want) {
 		t.Errorf("minimal = %q, want %q", res.Minimal, want)
 	}
-	if !res.Verified || !res.OneMinimal {
-		t.Errorf("verified %v, one_minimal %v: want both", res.Verified, res.OneMinimal)
+	if !res.Verified || !res.OneMinimal || !res.VerifiedClean {
+		t.Errorf("verified %v, one_minimal %v, verified_clean %v (%s): want all", res.Verified, res.OneMinimal, res.VerifiedClean, res.CleanBuild)
 	}
-	checkReport(t, filepath.Join(resultDir, "report.txt"), res)
-
-	figures(t, workdir, res, wall, fresh)
+	return res
 }
 
 // readExpected reads expected.txt: one config line a line, # comments and
@@ -227,7 +234,7 @@ func prepareWorkdir(t *testing.T, workdir string) (fresh bool) {
 	if err := os.MkdirAll(workdir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err = os.Stat(filepath.Join(workdir, "build", "w0", "vmlinux"))
+	_, err = os.Stat(filepath.Join(workdir, "build", "d0", "vmlinux"))
 	return err != nil
 }
 
@@ -236,14 +243,7 @@ func prepareWorkdir(t *testing.T, workdir string) (fresh bool) {
 // to the workdir with the tree replaced and every path made absolute.
 func campaignFor(t *testing.T, env e2eEnv, name, file string) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Dir(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if _, err := toml.DecodeFile(file, &doc); err != nil {
-		t.Fatal(err)
-	}
+	dir, doc := readCampaign(t, file)
 	kernel, _ := doc["kernel"].(map[string]any)
 	source, _ := kernel["source"].(string)
 	if source == "" {
@@ -255,6 +255,33 @@ func campaignFor(t *testing.T, env e2eEnv, name, file string) string {
 	if filepath.Clean(source) == env.linux {
 		return file
 	}
+	out := filepath.Join(env.cache, "e2e", name+".campaign.toml")
+	rewriteCampaign(t, env, file, out, nil)
+	t.Logf("KCMIN_LINUX is %s: running %s", env.linux, out)
+	return out
+}
+
+// readCampaign reads a campaign file as TOML, with its folder.
+func readCampaign(t *testing.T, file string) (string, map[string]any) {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Dir(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if _, err := toml.DecodeFile(file, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return dir, doc
+}
+
+// rewriteCampaign writes the campaign file to out with the kernel tree at
+// env.linux, every path absolute, no workdir (it is given with -w), and
+// whatever edit changes.
+func rewriteCampaign(t *testing.T, env e2eEnv, file, out string, edit func(doc map[string]any)) {
+	t.Helper()
+	dir, doc := readCampaign(t, file)
+	kernel, _ := doc["kernel"].(map[string]any)
 	abs := func(p string) string {
 		if filepath.IsAbs(p) {
 			return p
@@ -283,7 +310,9 @@ func campaignFor(t *testing.T, env e2eEnv, name, file string) string {
 		}
 	}
 	delete(doc, "campaign") // the workdir is given with -w
-	out := filepath.Join(env.cache, "e2e", name+".campaign.toml")
+	if edit != nil {
+		edit(doc)
+	}
 	f, err := os.Create(out)
 	if err != nil {
 		t.Fatal(err)
@@ -293,8 +322,6 @@ func campaignFor(t *testing.T, env e2eEnv, name, file string) string {
 	if err := toml.NewEncoder(f).Encode(doc); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("KCMIN_LINUX is %s: running %s", env.linux, out)
-	return out
 }
 
 // runKcmin runs kcmin in its own process group, killed with its makes

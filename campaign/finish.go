@@ -35,6 +35,10 @@ func (r *runner) finish(final Final, res minimize.Result) (*Summary, error) {
 	r.notify()
 	sum := &Summary{Workdir: r.wd.Dir, ResultDir: dir, Report: string(text), Result: out,
 		Verified: final.Verified, OneMinimal: final.OneMinimal}
+	if !final.Verified && final.Clean == "gone" {
+		return sum, fmt.Errorf("%w: the base with the %d options the search kept reproduced the failure in incremental builds, but not in a clean build (%s); see %s",
+			ErrNoResult, len(in.Culprits), r.wd.CleanDir(), filepath.Join(dir, "report.txt"))
+	}
 	if !final.Verified {
 		return sum, fmt.Errorf("%w: the search ended, but the base with the %d options it kept did not reproduce the failure when tested again; see %s",
 			ErrNoResult, len(in.Culprits), filepath.Join(dir, "report.txt"))
@@ -51,6 +55,7 @@ func (r *runner) reportInput(final Final, res minimize.Result) *report.Input {
 		Signature:  r.badSig,
 		Verified:   final.Verified,
 		OneMinimal: final.OneMinimal,
+		CleanBuild: final.Clean,
 		Taken: func(name string) bool {
 			for _, d := range []string{"kernel/configs", filepath.Join("arch", build.SrcArch(s.Kernel.Arch), "configs")} {
 				if _, err := os.Stat(filepath.Join(s.Kernel.Source, d, name)); err == nil {
@@ -131,8 +136,9 @@ func (r *runner) culpritsOf(lines []Line) []report.Option {
 func (r *runner) stats() report.Stats {
 	st := report.Stats{Candidates: len(r.cands.List), CacheHits: r.hits, Workers: r.count}
 	var (
-		ms    int64
-		spans []span
+		ms     int64
+		spans  []span
+		builds []time.Duration
 	)
 	for _, rec := range r.bySubset {
 		if rec.Hit {
@@ -159,6 +165,15 @@ func (r *runner) stats() report.Stats {
 			}
 		}
 		st.PeakRSS = max(st.PeakRSS, rec.PeakRSS)
+		if rec.Built {
+			builds = append(builds, time.Duration(rec.BuildMS)*time.Millisecond)
+		}
+		if rb := rec.Rebuild; rb != nil && rb.Objects > 0 {
+			st.Rebuilds++
+			if rb.Compiled*10 < rb.Objects {
+				st.SmallRebuilds++
+			}
+		}
 		took := time.Duration(rec.ResolveMS+rec.BuildMS+rec.JudgeMS) * time.Millisecond
 		ms += took.Milliseconds()
 		if end, err := time.Parse(time.RFC3339Nano, rec.Time); err == nil {
@@ -169,6 +184,16 @@ func (r *runner) stats() report.Stats {
 	}
 	st.TestTime = time.Duration(ms) * time.Millisecond
 	st.Elapsed = wallTime(spans, st.TestTime)
+	if len(builds) > 0 {
+		slices.Sort(builds)
+		for _, b := range builds {
+			st.BuildTime += b
+		}
+		st.BuildMedian, st.BuildLargest = builds[len(builds)/2], builds[len(builds)-1]
+	}
+	if r.dirs != nil {
+		st.BuildDirs, st.DiskUsed = r.dirs.measure()
+	}
 	return st
 }
 

@@ -36,8 +36,10 @@ func TestInputValues(t *testing.T) {
 	if got := err.Error(); got != strings.Join(want, "\n") {
 		t.Errorf("error\n%s\nwant\n%s", got, strings.Join(want, "\n"))
 	}
-	if _, err := os.Stat(filepath.Join(work, "build", "w0", ".config")); err == nil {
-		t.Error("make resolved a config before its mistakes were reported")
+	for _, dir := range []string{"d0", "w0.resolve"} {
+		if _, err := os.Stat(filepath.Join(work, "build", dir, ".config")); err == nil {
+			t.Errorf("make resolved a config in build/%s before its mistakes were reported", dir)
+		}
 	}
 }
 

@@ -44,15 +44,32 @@ type Record struct {
 	// last console lines, a command's output.
 	Notes []string `json:"notes,omitempty"`
 	Built bool     `json:"built,omitempty"`
-	// BuildDir names the worker's build dir the test ran in ("w0").
-	BuildDir  string `json:"build_dir,omitempty"`
-	ResolveMS int64  `json:"resolve_ms,omitempty"`
-	BuildMS   int64  `json:"build_ms,omitempty"`
-	JudgeMS   int64  `json:"judge_ms,omitempty"`
+	// BuildDir names the build dir the test ran in: "d0" on this
+	// machine, "w0" for a Slurm worker's dir on its node.
+	BuildDir string `json:"build_dir,omitempty"`
+	// Rebuild is what the build compiled against what was predicted.
+	Rebuild   *Rebuild `json:"rebuild,omitempty"`
+	ResolveMS int64    `json:"resolve_ms,omitempty"`
+	BuildMS   int64    `json:"build_ms,omitempty"`
+	JudgeMS   int64    `json:"judge_ms,omitempty"`
 	// PeakRSS is the build's largest process, in bytes, as the kernel
 	// accounted it.
 	PeakRSS int64  `json:"peak_rss,omitempty"`
 	Time    string `json:"time,omitempty"` // RFC 3339, when it finished
+}
+
+// Rebuild is what a test's build compiled, in objects (kbuild's .cmd
+// files), against what kcmin predicted before it built.
+type Rebuild struct {
+	// Clean says the build dir held no build: everything compiled.
+	Clean     bool `json:"clean,omitempty"`
+	Predicted int  `json:"predicted"`
+	Compiled  int  `json:"compiled"`
+	Objects   int  `json:"objects"` // the compiled objects of the dir after it
+}
+
+func rebuildOf(p prediction, compiled, objects int) *Rebuild {
+	return &Rebuild{Clean: p.Clean, Predicted: p.Objects, Compiled: compiled, Objects: objects}
 }
 
 // Journal is the append-only record of a campaign's finished tests.

@@ -71,6 +71,9 @@ var sections = []section{
 			}),
 		// 0 until [workers] is read: the cores divided among the workers.
 		intKey("jobs", 0, 0, "must be 0 (the cores divided among the workers) or more", func(s *Spec) *int { return &s.Kernel.Jobs }).asRunKey(),
+		// 0 until [workers] is read: a few more than workers, as the disk
+		// allows.
+		intKey("build_dirs", 0, 0, "must be 0 (a few more than workers, as the disk allows) or more", func(s *Spec) *int { return &s.Kernel.BuildDirs }).asRunKey(),
 		// Even an incremental kernel build that recompiles nothing takes
 		// seconds to walk the tree.
 		durationKey("build_timeout", 2*time.Hour, 10*time.Second, func(s *Spec) *time.Duration { return &s.Kernel.BuildTimeout }).asRunKey(),
@@ -225,6 +228,9 @@ var sections = []section{
 				}
 				s.Workers.autoJobs = s.Kernel.Jobs <= 0
 				s.SetWorkers(s.Workers.Count)
+				if n := s.Kernel.BuildDirs; n > 0 && n < s.Workers.Count {
+					l.errorf("kernel.build_dirs", "%d build dirs for %d workers: want at least one a worker", n, s.Workers.Count)
+				}
 			}).asRunKey(),
 		textKey("memory_per_build", "", func(s *Spec) *string { return &s.Workers.MemoryPerBuild }).
 			then(func(l *loader, k string, s *Spec) {

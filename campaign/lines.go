@@ -8,8 +8,12 @@ import (
 	"github.com/kcmin/kcmin/minimize"
 )
 
-// roleLine marks the final check's tests: the result without one line.
-const roleLine = "line"
+// Roles of the final check's tests: the result without one line, and
+// the result built from nothing.
+const (
+	roleLine  = "line"
+	roleClean = "clean"
+)
 
 // Line is one line of the result and why it is there.
 type Line struct {
@@ -30,6 +34,50 @@ type Final struct {
 	// Gone counts the check's "gone" answers; FalseGone those that a
 	// later answer to the same question proved a flake.
 	Gone, FalseGone int
+	// Clean is what the clean build of the result found: "reproduces",
+	// "gone", or why it could not be judged; "" when there was none.
+	Clean string
+}
+
+// checkClean builds the base with the result's lines in a build dir of
+// its own, from nothing, as the report's reproducer does: incremental
+// builds of different configs are not always what a clean build gives.
+// It is judged like any test, and confirmed as a "gone" is when the
+// failure is flaky. A clean build that does not reproduce unverifies the
+// result.
+func (r *runner) checkClean(ctx context.Context, f *Final, confirm int) error {
+	if !f.Verified || len(f.Lines) == 0 || r.spec.Kernel.Target == "" {
+		return nil
+	}
+	q := question{role: roleClean}
+	for _, l := range f.Lines {
+		q.names = append(q.names, l.Name)
+		q.opts = append(q.opts, l.Option)
+	}
+	r.phase("building the result from nothing")
+	for attempt := 0; attempt <= confirm; attempt++ {
+		q.attempt = attempt
+		rec, err := r.ask(ctx, q)
+		if err != nil {
+			return err
+		}
+		switch rec.Outcome {
+		case "reproduces":
+			f.Clean = "reproduces"
+			return nil
+		case "gone":
+			f.Clean = "gone"
+		default:
+			f.Clean = rec.Reason
+			if f.Clean == "" {
+				f.Clean = "unresolved"
+			}
+			return nil
+		}
+	}
+	f.Verified, f.OneMinimal = false, false
+	fmt.Fprintf(r.log, "the result reproduced in incremental builds, not in a clean build (%s)\n", r.wd.CleanDir())
+	return nil
 }
 
 // checkLines is the final check made as a reader of the fragments would:

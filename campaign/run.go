@@ -143,6 +143,8 @@ type runner struct {
 	free   chan *worker
 	count  int
 	taking sync.Mutex
+	// dirs are the build dirs of this machine's workers.
+	dirs *dirPool
 	// onSlurm says that the workers hold Slurm jobs, which close cancels.
 	onSlurm bool
 	// badJudged is closed once the bad config's signature is known, which
@@ -230,6 +232,7 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 		avail = math.MaxInt64
 	}
 	r.free = newWorkers(wd, r.make, s.Kernel.Target, r.checks, r.count, newMemGate(avail, perBuild))
+	r.dirs = newDirPool(wd, s.Kernel, r.count)
 	for range r.count {
 		w := <-r.free
 		w.campaign, w.workdir = s.File, wd.Dir
@@ -350,7 +353,7 @@ func (r *runner) load(recs []Record) {
 }
 
 func (r *runner) remember(rec Record) {
-	r.bySubset[subsetKey(rec.Subset, rec.Attempt)] = rec
+	r.bySubset[questionKey(rec.Role, rec.Subset, rec.Attempt)] = rec
 	if rec.Hit {
 		return
 	}
@@ -630,6 +633,9 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, r.stop(ctx, err)
 	}
+	if err := r.checkClean(ctx, &final, problem.Confirmations()); err != nil {
+		return nil, r.stop(ctx, err)
+	}
 	return r.finish(final, res)
 }
 
@@ -815,15 +821,26 @@ type question struct {
 	opts    []Option
 	attempt int
 	// role names the first tests ("bad", "base") and the final check's
-	// ("line"); "" for the search's.
+	// ("line", "clean"); "" for the search's.
 	role string
+}
+
+// questionKey identifies a question in the journal: its subset and
+// attempt, and for the clean build of the result its role too, since the
+// search asked the same subset of incremental builds.
+func questionKey(role string, names []string, attempt int) string {
+	k := subsetKey(names, attempt)
+	if role == roleClean {
+		k = roleClean + " " + k
+	}
+	return k
 }
 
 // ask answers a question from the journal when it has it, else by
 // resolving, building and judging. It is safe for concurrent use.
 func (r *runner) ask(ctx context.Context, q question) (Record, error) {
 	r.mu.Lock()
-	rec, ok := r.bySubset[subsetKey(q.names, q.attempt)]
+	rec, ok := r.bySubset[questionKey(q.role, q.names, q.attempt)]
 	if ok && rec.Hit {
 		r.hits++
 	}
@@ -926,6 +943,8 @@ func (r *runner) judge(ctx context.Context, q question) (Record, error) {
 		_, why := notStuck(nil, pc, q.opts)
 		if r.distrusted() || len(why) > 0 {
 			pc = nil // the prediction is no config to build
+		} else if q.role == roleClean {
+			// Built afresh whatever was judged before.
 		} else if rec, ok, err := r.hit(predicted, predicted, q); ok {
 			return rec, err
 		}
@@ -1012,7 +1031,7 @@ func (r *runner) runOn(ctx context.Context, w *worker, q question, req, pc *kcon
 		r.disagree(test)
 	}
 	stuckNot, why := notStuck(r.know, resolved, q.opts)
-	if len(why) == 0 {
+	if len(why) == 0 && q.role != roleClean {
 		if rec, ok, err := r.hit(hash, predicted, q); ok {
 			r.unnumber(test)
 			return rec, nil, err
@@ -1063,16 +1082,63 @@ func (r *runner) runOn(ctx context.Context, w *worker, q question, req, pc *kcon
 			kernelText, kernelErr = r.make.Resolve(ctx, w.resolveDir, input.Bytes(), &resolveLog)
 		}()
 	}
+	j := job{test: test, dir: tdir, config: text, phase: func(what string) { r.setWorker(w.n, test, what) }}
+	// A local test goes to the build dir where it rebuilds least; a
+	// remote worker has its own on its node.
+	var (
+		d    *buildDir
+		pred prediction
+	)
+	switch {
+	case q.role == roleClean:
+		// A build dir of its own, emptied before the first attempt: the
+		// build the report's reproducer makes.
+		j.build, j.fresh = r.wd.CleanDir(), q.attempt == 0
+		if w.remote != nil {
+			j.build = w.dir + "-clean"
+		}
+		rec.BuildDir = "clean"
+	case w.remote == nil:
+		var err error
+		if d, pred, err = r.dirs.take(resolved, hash); err != nil {
+			return Record{}, nil, err
+		}
+		defer func() {
+			if d != nil {
+				r.dirs.give(d)
+			}
+		}()
+		j.build, j.objs = d.path, d.objs
+		r.dirs.placed(d, resolved, "")
+	}
 	w.last = ""
-	f, err := w.run(ctx, job{test: test, dir: tdir, config: text, phase: func(what string) { r.setWorker(w.n, test, what) }})
+	f, err := w.run(ctx, j)
 	if err != nil {
 		return Record{}, nil, err
 	}
-	if f.built && f.judgement.Verdict != oracle.Unresolved {
+	ok := f.built && f.judgement.Verdict != oracle.Unresolved
+	if ok {
 		w.last = hash
 	}
 	rec.Built, rec.BuildMS, rec.JudgeMS, rec.PeakRSS = f.built, f.buildMS, f.judgeMS, f.peakRSS
-	rec.BuildDir = fmt.Sprintf("w%d", w.n)
+	if rec.BuildDir == "" {
+		rec.BuildDir = fmt.Sprintf("w%d", w.n)
+	}
+	if j.fresh && f.objs != nil {
+		rec.Rebuild = &Rebuild{Clean: true, Predicted: f.objs.Len(), Compiled: len(f.rebuilt), Objects: f.objs.Len()}
+	}
+	if d != nil {
+		rec.BuildDir = fmt.Sprintf("d%d", d.n)
+		if ok {
+			r.dirs.placed(d, resolved, hash)
+		}
+		if f.objs != nil {
+			r.dirs.built(d, pred, f.objs, f.rebuilt)
+			rec.Rebuild = rebuildOf(pred, len(f.rebuilt), f.objs.Len())
+		}
+		r.dirs.give(d)
+		d = nil
+	}
 	if fast {
 		resolving.Wait()
 		if kernelErr != nil {

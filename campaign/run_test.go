@@ -90,7 +90,7 @@ func checkJournal(t *testing.T, recs []Record) {
 	questions := map[string]bool{}
 	next := 1
 	for i, r := range recs {
-		key := subsetKey(r.Subset, r.Attempt)
+		key := questionKey(r.Role, r.Subset, r.Attempt)
 		if questions[key] {
 			t.Errorf("record %d asks %q again", i, key)
 		}
@@ -112,7 +112,7 @@ func checkJournalAtOnce(t *testing.T, recs []Record) {
 	t.Helper()
 	questions, numbers := map[string]bool{}, map[int]bool{}
 	for i, r := range recs {
-		key := subsetKey(r.Subset, r.Attempt)
+		key := questionKey(r.Role, r.Subset, r.Attempt)
 		if questions[key] {
 			t.Errorf("record %d asks %q again", i, key)
 		}

@@ -86,7 +86,7 @@ func TestSlurmDemo(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "vmlinux")); err != nil {
 			t.Errorf("worker %d built nothing on its node: %v", n, err)
 		}
-		if _, err := os.Stat(filepath.Join(work, "build", fmt.Sprintf("w%d", n), ".config")); err == nil {
+		if _, err := os.Stat(filepath.Join(work, "build", fmt.Sprintf("d%d", n), ".config")); err == nil {
 			t.Errorf("worker %d built here, not in its job", n)
 		}
 	}

@@ -39,6 +39,7 @@ type remoteJob struct {
 	Make     build.Make // how to build, as the coordinator runs make
 	Target   string
 	Dir      string // the build dir, on the node's disk
+	Fresh    bool   // empty Dir first: a clean build
 	Test     int
 	TestDir  string
 	Config   string // the resolved .config to place
@@ -179,8 +180,12 @@ func (w *worker) runRemote(ctx context.Context, j job) (finding, error) {
 	if err := os.WriteFile(config, j.config, 0o644); err != nil {
 		return finding{}, err
 	}
+	dir := w.dir
+	if j.build != "" {
+		dir = j.build
+	}
 	spec := remoteJob{Campaign: w.campaign, Workdir: w.workdir, Make: *w.make, Target: w.target,
-		Dir: w.dir, Test: j.test, TestDir: j.dir, Config: config}
+		Dir: dir, Fresh: j.fresh, Test: j.test, TestDir: j.dir, Config: config}
 	data, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return finding{}, err
@@ -279,7 +284,7 @@ func RunJob(ctx context.Context, path string) error {
 	}
 	checks, _ := checksOf(s, filepath.Join(rj.Workdir, "cache"))
 	w := &worker{dir: rj.Dir, make: &rj.Make, target: rj.Target, checks: checks}
-	f, err := w.run(ctx, job{test: rj.Test, dir: rj.TestDir, config: config, phase: func(string) {}})
+	f, err := w.run(ctx, job{test: rj.Test, dir: rj.TestDir, config: config, fresh: rj.Fresh, phase: func(string) {}})
 	if err != nil {
 		return err
 	}

@@ -103,11 +103,15 @@ type BootSpec struct {
 
 // KernelSpec is the [kernel] section: the tree and how make is run in it.
 type KernelSpec struct {
-	Source        string
-	Arch          string
-	MakeVars      []string // NAME=VALUE, passed to every make
-	Target        string   // "" judges the resolved config without building
-	Jobs          int      // make -j of one build; never 0 after loading
+	Source   string
+	Arch     string
+	MakeVars []string // NAME=VALUE, passed to every make
+	Target   string   // "" judges the resolved config without building
+	Jobs     int      // make -j of one build; never 0 after loading
+	// BuildDirs is the most build dirs the campaign keeps on this
+	// machine; 0 leaves it to kcmin (workers + dirsAuto, as the disk
+	// allows).
+	BuildDirs     int
 	BuildTimeout  time.Duration
 	ConfigTimeout time.Duration // for each defconfig/olddefconfig
 	// Ccache compiles through ccache: make gets CC="ccache <compiler>".

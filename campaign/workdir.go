@@ -121,10 +121,16 @@ func (w *Workdir) Path(names ...string) string {
 	return filepath.Join(append([]string{w.Dir}, names...)...)
 }
 
-// BuildDir is a worker's build dir (make O=), kept across tests so that
-// builds are incremental.
-func (w *Workdir) BuildDir(worker int) string {
-	return w.Path("build", fmt.Sprintf("w%d", worker))
+// BuildDir is the campaign's n-th build dir (make O=), kept across tests
+// so that builds are incremental.
+func (w *Workdir) BuildDir(n int) string {
+	return w.Path("build", fmt.Sprintf("d%d", n))
+}
+
+// CleanDir is the build dir of the result's clean build, emptied before
+// it.
+func (w *Workdir) CleanDir() string {
+	return w.Path("build", "clean")
 }
 
 // ResolveDir is worker's build dir that only ever holds a config: make

@@ -18,8 +18,10 @@ import (
 // matches the signature and records what the worker found. kcmin check
 // runs its one config through a worker too.
 type worker struct {
-	n   int
-	dir string // the build dir, kept across tests
+	n int
+	// dir is the build dir of a worker on a Slurm node, kept across its
+	// tests; a local worker builds where each job says.
+	dir string
 	// resolveDir is where make olddefconfig resolves this worker's
 	// configs: beside the build, never in it, so that a resolve that
 	// runs while the worker builds touches nothing the build reads.
@@ -35,8 +37,8 @@ type worker struct {
 	// reads the oracle's settings and cache from.
 	remote            *remote
 	campaign, workdir string
-	// last is the digest of the config the build dir last built: a test
-	// of the same config there rebuilds nothing.
+	// last is the digest of the config a remote worker's build dir last
+	// built: a test of the same config there rebuilds nothing.
 	last string
 }
 
@@ -45,6 +47,12 @@ type job struct {
 	test   int
 	dir    string // the test's folder: build.log and the oracle's logs go there
 	config []byte // the resolved .config, as the kernel's conf writes it
+	// build is the build dir, "" for the worker's own; objs what kbuild
+	// recorded there before, nil when nothing.
+	build string
+	objs  *build.Objects
+	// fresh empties the build dir first: a clean build.
+	fresh bool
 	// phase tells the coordinator what the worker does now ("building").
 	phase func(what string)
 }
@@ -56,6 +64,10 @@ type finding struct {
 	judgeMS   int64
 	peakRSS   int64 // the build's largest process, in bytes
 	judgement oracle.Judgement
+	// objs is what kbuild recorded in the build dir after the build, and
+	// rebuilt the objects it compiled; nil for a remote worker's.
+	objs    *build.Objects
+	rebuilt []string
 }
 
 // run runs the job: place, build, judge. An error is a fault around the
@@ -70,11 +82,26 @@ func (w *worker) run(ctx context.Context, j job) (finding, error) {
 	if j.test > 0 {
 		what = fmt.Sprintf("test %d", j.test)
 	}
-	if err := w.make.Place(w.dir, j.config); err != nil {
+	if j.build == "" {
+		j.build = w.dir
+	}
+	if j.fresh {
+		if err := os.RemoveAll(j.build); err != nil {
+			return f, fmt.Errorf("%s: empty the build dir: %w", what, err)
+		}
+		j.objs = nil
+	}
+	if err := w.make.Place(j.build, j.config); err != nil {
 		return f, fmt.Errorf("%s: %w", what, err)
 	}
-	art := &build.Artifact{Source: w.make.Source, Dir: w.dir, Config: filepath.Join(w.dir, ".config")}
+	art := &build.Artifact{Source: w.make.Source, Dir: j.build, Config: filepath.Join(j.build, ".config")}
 	if w.target != "" {
+		// The objects compiled are those written from now on, by the
+		// clock of the disk that holds them.
+		since := time.Now()
+		if st, err := stampNow(j.dir); err == nil {
+			since = st
+		}
 		var err error
 		art, err = w.build(ctx, j, false)
 		if err == nil && art.OOMKilled {
@@ -91,6 +118,9 @@ func (w *worker) run(ctx context.Context, j job) (finding, error) {
 			return f, fmt.Errorf("build %s: %w", what, err)
 		}
 		f.built, f.buildMS, f.peakRSS = true, f.buildMS+art.Duration.Milliseconds(), art.PeakRSS
+		if objs, err := build.ReadObjects(j.build, j.objs); err == nil {
+			f.objs, f.rebuilt = objs, objs.BuiltSince(since)
+		}
 		if why := unjudgeable(art); why != "" {
 			// Never evidence: neither "gone" nor, for a campaign that
 			// looks for a failing build, "reproduces".
@@ -127,14 +157,14 @@ func (w *worker) build(ctx context.Context, j job, alone bool) (*build.Artifact,
 		var peak int64
 		defer func() { release(peak) }()
 		j.phase(map[bool]string{false: "building", true: "building alone"}[alone])
-		art, err := w.make.Build(ctx, w.dir, w.target, filepath.Join(j.dir, "build.log"))
+		art, err := w.make.Build(ctx, j.build, w.target, filepath.Join(j.dir, "build.log"))
 		if art != nil {
 			peak = art.PeakRSS
 		}
 		return art, err
 	}
 	j.phase("building")
-	return w.make.Build(ctx, w.dir, w.target, filepath.Join(j.dir, "build.log"))
+	return w.make.Build(ctx, j.build, w.target, filepath.Join(j.dir, "build.log"))
 }
 
 // unjudgeable says why a build cannot be judged: killed by the OOM
@@ -150,11 +180,28 @@ func unjudgeable(a *build.Artifact) string {
 	return ""
 }
 
-// newWorkers makes the campaign's count workers, worker n in build/wN.
+// stampNow is the time of the disk that holds dir: the modification
+// time of a file made there now.
+func stampNow(dir string) (time.Time, error) {
+	f, err := os.CreateTemp(dir, ".stamp-*")
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return time.Time{}, err
+	}
+	return info.ModTime(), nil
+}
+
+// newWorkers makes the campaign's count workers, worker n resolving in
+// build/wN.resolve.
 func newWorkers(wd *Workdir, m *build.Make, target string, checks []oracle.Check, count int, gate *memGate) chan *worker {
 	free := make(chan *worker, count)
 	for n := range count {
-		free <- &worker{n: n, dir: wd.BuildDir(n), resolveDir: wd.ResolveDir(n), make: m, target: target, checks: checks, gate: gate}
+		free <- &worker{n: n, resolveDir: wd.ResolveDir(n), make: m, target: target, checks: checks, gate: gate}
 	}
 	return free
 }

@@ -81,6 +81,17 @@ type Stats struct {
 	// PeakRSS is the largest process of any build, in bytes; 0 when no
 	// build said.
 	PeakRSS int64
+	// BuildTime is what the builds took in all; BuildMedian and
+	// BuildLargest per build.
+	BuildTime, BuildMedian, BuildLargest time.Duration
+	// Rebuilds counts the builds whose compiled objects are known;
+	// SmallRebuilds those that compiled less than a tenth of their build
+	// dir's objects.
+	Rebuilds, SmallRebuilds int
+	// BuildDirs is how many build dirs the campaign kept, DiskUsed the
+	// bytes they take.
+	BuildDirs int
+	DiskUsed  int64
 }
 
 // FlakeRate is the share of the bad config's runs that missed the
@@ -119,6 +130,10 @@ type Input struct {
 	Versions   []string
 	Verified   bool // base + culprits reproduces
 	OneMinimal bool // removing any one culprit makes the failure go
+	// CleanBuild says how base + culprits was verified in a build dir of
+	// its own, from nothing, as the reproducer builds: "reproduces",
+	// "gone", or why it could not be judged; "" when it was not built so.
+	CleanBuild string
 	Stats
 }
 
@@ -138,6 +153,10 @@ type Result struct {
 	Unresolved int        `json:"unresolved"`
 	Verified   bool       `json:"verified"`
 	OneMinimal bool       `json:"one_minimal"`
+	// VerifiedClean says the verification was a clean build in a build
+	// dir of its own, as the reproducer builds; CleanBuild what it found.
+	VerifiedClean bool   `json:"verified_clean"`
+	CleanBuild    string `json:"clean_build,omitempty"`
 
 	Base          string     `json:"base"`
 	BaseFragments []Fragment `json:"base_fragments,omitempty"`
@@ -149,8 +168,18 @@ type Result struct {
 	TestSeconds   float64    `json:"test_seconds"` // the tests one after another
 	Workers       int        `json:"workers"`
 	PeakRSS       int64      `json:"peak_rss,omitempty"` // bytes: the largest process of any build
-	Disagreements int        `json:"resolve_disagreements"`
-	Versions      []string   `json:"versions,omitempty"`
+	BuildSeconds  float64    `json:"build_seconds"`      // all builds, one after another
+	// BuildMedian and BuildLargest are per build, in seconds.
+	BuildMedian  float64 `json:"build_seconds_median"`
+	BuildLargest float64 `json:"build_seconds_largest"`
+	// SmallRebuilds counts the builds that compiled less than a tenth of
+	// their build dir's objects, of Rebuilds whose objects are known.
+	SmallRebuilds int      `json:"small_rebuilds"`
+	Rebuilds      int      `json:"rebuilds"`
+	BuildDirs     int      `json:"build_dirs,omitempty"`
+	DiskUsed      int64    `json:"build_dirs_bytes,omitempty"`
+	Disagreements int      `json:"resolve_disagreements"`
+	Versions      []string `json:"versions,omitempty"`
 	// FlakeRate is the measured share of the bad config's runs that
 	// missed the failure; absent when it ran once.
 	FlakeRate *float64 `json:"flake_rate,omitempty"`
@@ -409,6 +438,8 @@ func Make(in *Input) (Layout, Result) {
 		Unresolved:    in.Unresolved,
 		Verified:      in.Verified,
 		OneMinimal:    in.OneMinimal,
+		VerifiedClean: in.Verified && in.CleanBuild == "reproduces",
+		CleanBuild:    in.CleanBuild,
 		Base:          baseName(in),
 		BaseFragments: l.BaseFragments,
 		Reproducer:    l.Commands,
@@ -419,6 +450,13 @@ func Make(in *Input) (Layout, Result) {
 		TestSeconds:   in.TestTime.Round(time.Second).Seconds(),
 		Workers:       in.Workers,
 		PeakRSS:       in.PeakRSS,
+		BuildSeconds:  in.BuildTime.Seconds(),
+		BuildMedian:   in.BuildMedian.Seconds(),
+		BuildLargest:  in.BuildLargest.Seconds(),
+		SmallRebuilds: in.SmallRebuilds,
+		Rebuilds:      in.Rebuilds,
+		BuildDirs:     in.BuildDirs,
+		DiskUsed:      in.DiskUsed,
 		Disagreements: in.Disagreements,
 		Versions:      in.Versions,
 		FalseGone:     in.FalseGone,

@@ -40,7 +40,9 @@ func cases() map[string]*Input {
 			Signature:  []string{"__sev_es_nmi_complete: call to kasan_check_write() leaves .noinstr.text section", "do_syscall_64: call to lockdep_hardirqs_off() leaves .noinstr.text section"},
 			Verified:   true,
 			OneMinimal: true,
+			CleanBuild: "reproduces",
 			Stats: Stats{Candidates: 312, Algorithm: "bisect", Tests: 23, Builds: 21, CacheHits: 3, Unresolved: 1, Elapsed: 4*time.Minute + 12*time.Second, TestTime: 7 * time.Minute, Workers: 2, PeakRSS: 6800 << 20,
+				BuildTime: 6*time.Minute + 30*time.Second, BuildMedian: 9 * time.Second, BuildLargest: 2*time.Minute + 20*time.Second, Rebuilds: 20, SmallRebuilds: 14, BuildDirs: 4, DiskUsed: 450 << 20,
 				BadRuns: 3, BadGone: 1, Gone: 14, FalseGone: 2},
 		},
 		"tiny": {

@@ -61,8 +61,16 @@ func Text(in *Input, l Layout) string {
 			plural(n, "option")))
 	case in.Verified:
 		para("Verified: the base with these options reproduces the failure. NOT 1-minimal: without one of them the failure stays, or that could not be tested.")
+	case in.CleanBuild == "gone":
+		para("NOT VERIFIED: the base with these options reproduced the failure in incremental builds, but not in a clean build of its own, as the commands above build it. Treat the result with care.")
 	default:
 		para("NOT VERIFIED: the base with these options did not reproduce the failure when tested again, or could not be tested. Treat the result with care.")
+	}
+	switch c := in.CleanBuild; {
+	case in.Verified && c == "reproduces":
+		para("The base with these options was built from nothing in a build dir of its own, as the commands above build it, and reproduced the failure.")
+	case in.Verified && c != "" && c != "gone":
+		para("The clean build of the base with these options could not be judged: " + c + ". It reproduced in the campaign's incremental builds.")
 	}
 	for _, o := range in.Culprits {
 		if len(o.NeededFor) > 0 {
@@ -116,6 +124,14 @@ func statsLine(in *Input) string {
 		}
 	}
 	s += "."
+	if in.Builds > 0 && in.BuildTime > 0 {
+		s += fmt.Sprintf(" The builds took %v in all (%v the median, %v the longest)",
+			in.BuildTime.Round(time.Second), in.BuildMedian.Round(time.Second), in.BuildLargest.Round(time.Second))
+		if in.Rebuilds > 0 {
+			s += fmt.Sprintf("; %d of %d compiled less than a tenth of the objects", in.SmallRebuilds, in.Rebuilds)
+		}
+		s += "."
+	}
 	if in.PeakRSS > 0 {
 		s += fmt.Sprintf(" The largest build process took %s.", sizeText(in.PeakRSS))
 	}
