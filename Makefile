@@ -69,6 +69,7 @@ short:
 bench:
 	$(GO) run ./minimize/cmd/kcmin-bench
 	$(GO) run ./minimize/cmd/kcmin-bench -workers 1,2,4,8,16
+	$(GO) run ./minimize/cmd/kcmin-bench -cost
 
 e2e: deps linux build
 	$(GO) test -tags e2e -timeout 6h -run E2E -v ./campaign/...

@@ -3,6 +3,7 @@ package build
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -248,4 +249,58 @@ func (o *Objects) Len() int {
 		return 0
 	}
 	return len(o.List)
+}
+
+// flagMakefiles are the kbuild files that set the flags of every
+// compilation; the link and install stages' are left out.
+var flagMakefiles = []string{
+	"Makefile", "arch/%s/Makefile",
+	"scripts/Makefile.build", "scripts/Makefile.lib", "scripts/Makefile.compiler",
+	"scripts/Makefile.clang", "scripts/Makefile.debug", "scripts/Makefile.extrawarn",
+	"scripts/Makefile.gcc-plugins", "scripts/Makefile.kasan", "scripts/Makefile.kcov",
+	"scripts/Makefile.kcsan", "scripts/Makefile.kmsan", "scripts/Makefile.randstruct",
+	"scripts/Makefile.ubsan",
+}
+
+// FlagOptions lists the options that the tree's kbuild files mention
+// where they set compiler flags (the top Makefile, arch/SRCARCH/Makefile,
+// scripts/Makefile.lib, .kasan, .kcov, ...), sorted, without CONFIG_.
+// A flip of one of them may change every object's command line, which no
+// .cmd file tells: GCOV_PROFILE_ALL, KCOV_INSTRUMENT_ALL, KASAN, LTO. It
+// is a guess, which what builds really compile corrects; a file the tree
+// does not have is skipped.
+func FlagOptions(source, srcarch string) ([]string, error) {
+	seen := map[string]bool{}
+	for _, f := range flagMakefiles {
+		if strings.Contains(f, "%s") {
+			f = fmt.Sprintf(f, srcarch)
+		}
+		data, err := os.ReadFile(filepath.Join(source, f))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for rest := data; ; {
+			_, after, found := bytes.Cut(rest, []byte("CONFIG_"))
+			if !found {
+				break
+			}
+			n := 0
+			for n < len(after) && (after[n] >= 'A' && after[n] <= 'Z' || after[n] >= '0' && after[n] <= '9' || after[n] == '_') {
+				n++
+			}
+			if n > 0 {
+				seen[string(after[:n])] = true
+			}
+			rest = after[n:]
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out, nil
 }

@@ -171,3 +171,31 @@ func TestReadObjects(t *testing.T) {
 		t.Errorf("an unchanged .cmd file was read again (%d objects)", third.Len())
 	}
 }
+
+func TestFlagOptions(t *testing.T) {
+	src := t.TempDir()
+	for name, text := range map[string]string{
+		"Makefile":                 "ifdef CONFIG_FUNCTION_TRACER\n  CC_FLAGS_FTRACE := -pg\nendif\n",
+		"arch/x86/Makefile":        "ifeq ($(CONFIG_X86_32),y)\n",
+		"scripts/Makefile.lib":     "_c_flags += $(if $(patsubst n%,, \\\n\t$(GCOV_PROFILE)$(CONFIG_GCOV_PROFILE_ALL)), \\\n\t$(CFLAGS_GCOV))\n",
+		"scripts/Makefile.kcov":    "kcov-flags-$(CONFIG_CC_HAS_SANCOV_TRACE_PC) += -fsanitize-coverage=trace-pc\n",
+		"scripts/Makefile.modpost": "ifdef CONFIG_MODVERSIONS\n", // the link stage's
+		"arch/arm64/Makefile":      "ifeq ($(CONFIG_ARM64_BTI_KERNEL),y)\n",
+	} {
+		p := filepath.Join(src, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := FlagOptions(src, "x86")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"CC_HAS_SANCOV_TRACE_PC", "FUNCTION_TRACER", "GCOV_PROFILE_ALL", "X86_32"}
+	if !slices.Equal(got, want) {
+		t.Errorf("flag options %q, want %q", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -133,10 +134,9 @@ func (p *dirPool) predict(d *buildDir, c *kconfig.Config) prediction {
 		names[i], _, _ = cutValue(ch)
 	}
 	affected := d.objs.Affected(names)
-	n := max(len(affected), p.costs.extra(changed))
-	if total := d.objs.Len(); total > 0 {
-		n = min(n, total)
-	}
+	// Never more than the dir holds; nothing, when its objects are not
+	// known.
+	n := min(max(len(affected), p.costs.extra(changed)), d.objs.Len())
 	return prediction{Changed: changed, Affected: affected, Objects: n}
 }
 
@@ -187,10 +187,10 @@ func (p *dirPool) take(c *kconfig.Config, hash string) (*buildDir, prediction, e
 		}
 		choices = append(choices, choice{d, p.predict(d, c)})
 	}
+	var fresh *buildDir
 	if len(p.dirs) < p.max && p.roomForOneMore() {
-		d := &buildDir{n: len(p.dirs), path: p.wd.BuildDir(len(p.dirs))}
-		p.dirs = append(p.dirs, d)
-		choices = append(choices, choice{d, p.predict(d, c)})
+		fresh = &buildDir{n: len(p.dirs), path: p.wd.BuildDir(len(p.dirs))}
+		choices = append(choices, choice{fresh, p.predict(fresh, c)})
 	}
 	if len(choices) == 0 {
 		return nil, prediction{}, fmt.Errorf("no free build dir among %d", len(p.dirs))
@@ -212,6 +212,9 @@ func (p *dirPool) take(c *kconfig.Config, hash string) (*buildDir, prediction, e
 		if best == nil || ch.d.used < best.d.used || ch.d.used == best.d.used && ch.d.n < best.d.n {
 			best = ch
 		}
+	}
+	if best.d == fresh {
+		p.dirs = append(p.dirs, fresh)
 	}
 	p.clock++
 	best.d.busy, best.d.used = true, p.clock
@@ -362,7 +365,15 @@ type rebuildCosts struct {
 	Extra map[string]int `json:"extra"`
 	// byName is the most of Extra for each name, made when needed.
 	byName map[string]int
+	// flags are the options that the tree's kbuild files mention where
+	// they set compiler flags (build.FlagOptions): until a build shows
+	// otherwise, a flip of one may recompile everything.
+	flags map[string]bool
 }
+
+// everything stands for all of a dir's objects; predictions are capped
+// at the dir's count.
+const everything = math.MaxInt32
 
 func loadRebuildCosts(path string) *rebuildCosts {
 	c := &rebuildCosts{path: path, Extra: map[string]int{}}
@@ -391,11 +402,21 @@ func (c *rebuildCosts) extra(changed []string) int {
 		v, ok := c.Extra[ch]
 		if !ok {
 			name, _, _ := cutValue(ch)
-			v = c.byName[name]
+			if v, ok = c.byName[name]; !ok && c.flags[name] {
+				v = everything
+			}
 		}
 		n = max(n, v)
 	}
 	return n
+}
+
+// flagOptions sets the options guessed to change compiler flags.
+func (c *rebuildCosts) flagOptions(names []string) {
+	c.flags = map[string]bool{}
+	for _, n := range names {
+		c.flags[n] = true
+	}
 }
 
 // learn takes one build's extra recompilation for its change; it says
@@ -420,4 +441,85 @@ func (c *rebuildCosts) save() error {
 		return err
 	}
 	return writeFileAtomic(c.path, append(data, '\n'))
+}
+
+// costsFile keeps what flipping each candidate costs, as the search was
+// told when it started: a resumed search is told the same.
+const costsFile = "costs.json"
+
+// candidateCost is one candidate's line in costs.json.
+type candidateCost struct {
+	Candidate string  `json:"candidate"` // its first option
+	Cost      float64 `json:"cost"`      // a share of a full rebuild
+}
+
+// candidateCosts says what flipping each candidate costs, as a share of
+// a full rebuild: 1 for an option the tree's kbuild files set flags for
+// (coverage, sanitizers), else the share of the bad config's objects
+// whose sources mention one of its options. nil when nothing is known
+// (a tree without .cmd files). Computed once, when the search first
+// starts, and kept in the workdir.
+func (r *runner) candidateCosts() []float64 {
+	path := r.wd.Path(costsFile)
+	if data, err := os.ReadFile(path); err == nil {
+		var kept []candidateCost
+		if json.Unmarshal(data, &kept) == nil && len(kept) == len(r.cands.List) {
+			costs := make([]float64, len(kept))
+			same := true
+			for i, c := range r.cands.List {
+				same = same && c.Options[0].Name == kept[i].Candidate
+				costs[i] = kept[i].Cost
+			}
+			if same {
+				return nonZero(costs)
+			}
+		}
+	}
+	var objs *build.Objects
+	if bad, ok := r.badRecord(); ok && r.dirs != nil {
+		objs = r.dirs.objectsOf(bad.BuildDir)
+	}
+	costs := make([]float64, len(r.cands.List))
+	out := make([]candidateCost, len(r.cands.List))
+	for i, c := range r.cands.List {
+		for _, o := range c.Options {
+			switch {
+			case r.dirs != nil && r.dirs.costs.flags[o.Name]:
+				costs[i] = 1
+			case objs.Len() > 0:
+				costs[i] = max(costs[i], float64(objs.Mentioning(o.Name))/float64(objs.Len()))
+			}
+		}
+		out[i] = candidateCost{Candidate: c.Options[0].Name, Cost: costs[i]}
+	}
+	if data, err := json.MarshalIndent(out, "", "\t"); err == nil {
+		_ = writeFileAtomic(path, append(data, '\n'))
+	}
+	return nonZero(costs)
+}
+
+// nonZero is costs, or nil when all are 0.
+func nonZero(costs []float64) []float64 {
+	for _, c := range costs {
+		if c > 0 {
+			return costs
+		}
+	}
+	return nil
+}
+
+// objectsOf is what kbuild recorded in the build dir named name ("d0").
+func (p *dirPool) objectsOf(name string) *build.Objects {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, d := range p.dirs {
+		if fmt.Sprintf("d%d", d.n) != name {
+			continue
+		}
+		if d.objs == nil {
+			d.objs, _ = build.ReadObjects(d.path, nil)
+		}
+		return d.objs
+	}
+	return nil
 }

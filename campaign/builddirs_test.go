@@ -211,3 +211,60 @@ func TestPoolLearnsFlagOptions(t *testing.T) {
 		t.Errorf("saved costs %v, want COVERAGE=y and LEAF=y at 39 (the second lesson was not saved)", again.Extra)
 	}
 }
+
+// An option the tree's kbuild files set flags for costs everything until
+// a build shows otherwise.
+func TestPoolFlagOptionsGuess(t *testing.T) {
+	wd := &Workdir{Dir: t.TempDir()}
+	base := configOf(t, "# CONFIG_COVERAGE is not set", "# CONFIG_LEAF is not set")
+	writeObjects(t, wd.BuildDir(0), poolObjects(), base)
+	p := newDirPool(wd, KernelSpec{BuildDirs: 1}, 1)
+	p.costs.flagOptions([]string{"COVERAGE"})
+	cov := configOf(t, "CONFIG_COVERAGE=y", "CONFIG_LEAF=y")
+	d, pred, err := p.take(cov, Hash(cov))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pred.Objects != 40 {
+		t.Errorf("a flip of a flag option predicts %d objects, want all 40", pred.Objects)
+	}
+	p.built(d, pred, d.objs, []string{"kernel/leaf.o", "lib/o00.o"})
+	p.placed(d, base, Hash(base))
+	p.give(d)
+	if _, pred, _ := p.take(cov, Hash(cov)); pred.Objects != 1 {
+		t.Errorf("after a build compiled 2 objects for it, the flip predicts %d, want 1 (LEAF's; COVERAGE=y cost 1 beyond)", pred.Objects)
+	}
+}
+
+// The search is told each candidate's cost from the bad config's build
+// dir and the flag options, once: a resumed search reads the same.
+func TestCandidateCosts(t *testing.T) {
+	wd := &Workdir{Dir: t.TempDir()}
+	writeObjects(t, wd.BuildDir(0), poolObjects(), configOf(t, "CONFIG_WIDE=y"))
+	r := &runner{wd: wd, cands: Candidates{List: []Candidate{
+		{Options: []Option{{Name: "LEAF"}}},
+		{Options: []Option{{Name: "ECHO"}, {Name: "WIDE"}}},
+		{Options: []Option{{Name: "COVERAGE"}}},
+	}}}
+	r.dirs = newDirPool(wd, KernelSpec{}, 1)
+	r.dirs.costs.flagOptions([]string{"COVERAGE"})
+	r.badRec = Record{Test: 2, Role: roleBad, BuildDir: "d0"}
+	want := []float64{1.0 / 40, 39.0 / 40, 1}
+	if got := r.candidateCosts(); !slices.Equal(got, want) {
+		t.Errorf("costs %v, want %v", got, want)
+	}
+	// Kept: the dir that built the bad config may hold another by now.
+	if err := os.RemoveAll(wd.BuildDir(0)); err != nil {
+		t.Fatal(err)
+	}
+	r.dirs = newDirPool(wd, KernelSpec{}, 1)
+	if got := r.candidateCosts(); !slices.Equal(got, want) {
+		t.Errorf("costs read again %v, want %v", got, want)
+	}
+	// Nothing known, nothing told.
+	r2 := &runner{wd: &Workdir{Dir: t.TempDir()}, cands: r.cands}
+	r2.dirs = newDirPool(r2.wd, KernelSpec{}, 1)
+	if got := r2.candidateCosts(); got != nil {
+		t.Errorf("costs with no objects and no flag options: %v", got)
+	}
+}

@@ -233,6 +233,9 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 	}
 	r.free = newWorkers(wd, r.make, s.Kernel.Target, r.checks, r.count, newMemGate(avail, perBuild))
 	r.dirs = newDirPool(wd, s.Kernel, r.count)
+	if flags, err := build.FlagOptions(s.Kernel.Source, build.SrcArch(s.Kernel.Arch)); err == nil {
+		r.dirs.costs.flagOptions(flags)
+	}
 	for range r.count {
 		w := <-r.free
 		w.campaign, w.workdir = s.File, wd.Dir
@@ -620,6 +623,10 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 		return nil, fmt.Errorf("%w: the base config could not be judged: %s (test %d, %s)",
 			ErrNoResult, base.Reason, base.Test, r.wd.TestDir(base.Test))
 	}
+
+	// Told what each candidate's flip costs, the search keeps the costly
+	// ones as the bad config has them for as long as it can.
+	problem.Cost = r.candidateCosts()
 
 	algo, err := minimize.ParseAlgorithm(r.spec.Search.Algorithm)
 	if err != nil {

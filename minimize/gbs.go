@@ -1,6 +1,7 @@
 package minimize
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"sort"
@@ -21,6 +22,10 @@ const (
 	// log2(1/P(k)) tests: 1.5 for one culprit, 3.5 for four, 4.5 for eight.
 	countPriorKnee = 8
 	countPriorTail = 0.5
+	// Candidates whose Cost is costlyShare or more are reverted after the
+	// cheap ones whose weights are within a factor of costBand.
+	costlyShare = 0.5
+	costBand    = 2.0
 )
 
 // model is the search's belief: a prior weight per candidate and a
@@ -53,17 +58,25 @@ func newModel(s *search) *model {
 	}
 	// Least likely first; among equals the latest in work order, so that
 	// with a uniform prior a pool is a suffix and culprits that sit
-	// together in the menus tend to share a pool.
+	// together in the menus tend to share a pool. Costly candidates go
+	// after the cheap ones of about the same weight (within a factor of
+	// costBand): pools revert them last, so tests keep them as long as
+	// they can.
 	m.pref = slices.Clone(s.order)
 	slices.Reverse(m.pref)
+	costly := func(i int) bool { return s.p.Cost != nil && s.p.Cost[i] >= costlyShare }
+	band := func(i int) float64 { return math.Floor(math.Log(m.w[i]) / math.Log(costBand)) }
 	slices.SortStableFunc(m.pref, func(a, b int) int {
-		switch {
-		case m.w[a] < m.w[b]:
-			return -1
-		case m.w[a] > m.w[b]:
-			return 1
+		if c := cmp.Compare(band(a), band(b)); c != 0 {
+			return c
 		}
-		return 0
+		if ca, cb := costly(a), costly(b); ca != cb {
+			if ca {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(m.w[a], m.w[b])
 	})
 	m.logPri = make([]float64, maxCulprits+1)
 	m.logPri[0] = math.Inf(-1)

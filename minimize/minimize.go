@@ -80,6 +80,14 @@ type Problem struct {
 	// Weight is the prior: the relative likelihood that i is a culprit.
 	// nil means uniform. A wrong prior costs a bounded number of tests.
 	Weight []float64
+	// Cost[i] is what a build pays when candidate i flips from one test
+	// to the next, as a share of a full rebuild (1 for coverage or a
+	// sanitizer, which change every command line); nil when all are
+	// alike. Among candidates about as likely, the search reverts the
+	// cheap ones first, so that its tests keep the costly ones as the
+	// bad config has them for as long as they are undecided. It changes
+	// which tests are asked, never what they decide.
+	Cost []float64
 	// Neighbours[i] are probed early once i is found to be a culprit.
 	Neighbours [][]int
 	// Flaky says the test may answer Gone for a subset that fails (a boot

@@ -98,6 +98,16 @@ func (p *Problem) validate() error {
 			}
 		}
 	}
+	if p.Cost != nil {
+		if len(p.Cost) != p.N {
+			errs = append(errs, fmt.Errorf("minimize: Cost has %d entries for %d candidates", len(p.Cost), p.N))
+		}
+		for i, c := range p.Cost {
+			if !(c >= 0) || math.IsInf(c, 0) {
+				errs = append(errs, fmt.Errorf("minimize: Cost[%d] is %v, want a finite number >= 0", i, c))
+			}
+		}
+	}
 	if !(p.FlakeRate >= 0 && p.FlakeRate < 1) {
 		errs = append(errs, fmt.Errorf("minimize: FlakeRate is %v, want [0,1)", p.FlakeRate))
 	}

@@ -20,6 +20,7 @@
 //	go run ./minimize/cmd/kcmin-bench             # the whole grid, 50 seeds
 //	go run ./minimize/cmd/kcmin-bench -n 2000 -k 4 -seeds 200
 //	go run ./minimize/cmd/kcmin-bench -workers 1,4 -n 2000
+//	go run ./minimize/cmd/kcmin-bench -cost          # costly candidates, build dirs
 package main
 
 import (
@@ -69,6 +70,7 @@ func run(w io.Writer, args []string) error {
 	algos := fs.String("algo", "", "only these algorithms (comma-separated)")
 	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "goroutines that run the benchmark")
 	workers := fs.String("workers", "", "only the table of several workers, for these counts (comma-separated)")
+	cost := fs.Bool("cost", false, "only the table of the cost model: costly candidates and build dirs")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,6 +96,9 @@ func run(w io.Writer, args []string) error {
 			return fmt.Errorf("-algo: %w", err)
 		}
 		onlyAlgo = append(onlyAlgo, x)
+	}
+	if *cost {
+		return costTable(w, costGrid(onlyN, onlyK), *seeds, max(1, *jobs))
 	}
 	if len(onlyW) > 0 {
 		return workerTable(w, workerGrid(onlyN, onlyK, onlyAlgo), onlyW, *seeds, max(1, *jobs))

@@ -69,3 +69,25 @@ func TestWorkersRun(t *testing.T) {
 		t.Error("-workers 0 was accepted")
 	}
 }
+
+// TestCostRun runs the cost model on a small cell: told the costs, the
+// search asks about as many tests and builds for fewer seconds, exact.
+func TestCostRun(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out, []string{"-seeds", "8", "-n", "500", "-k", "2", "-cost"}); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	line := regexp.MustCompile(`(?m)^bench cost n=500 k=2 costly=5 dirs=4 aware=(false|true) tests=([0-9.]+) build_seconds=([0-9]+) exact=1\.00$`)
+	m := line.FindAllStringSubmatch(text, -1)
+	if len(m) != 2 || m[0][1] != "false" || m[1][1] != "true" {
+		t.Fatalf("want a line without the costs and one with them:\n%s", text)
+	}
+	num := func(s string) float64 { x, _ := strconv.ParseFloat(s, 64); return x }
+	if plain, aware := num(m[0][2]), num(m[1][2]); aware > 1.1*plain {
+		t.Errorf("%v tests with the costs known, %v without: more than 10%% more", aware, plain)
+	}
+	if plain, aware := num(m[0][3]), num(m[1][3]); aware >= 0.8*plain {
+		t.Errorf("%v build seconds with the costs known, %v without", aware, plain)
+	}
+}
