@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -309,4 +310,66 @@ func sameNames(names, lines []string) bool {
 		of = append(of, strings.TrimSuffix(name, " is not set"))
 	}
 	return slices.Equal(slices.Sorted(slices.Values(names)), slices.Sorted(slices.Values(of)))
+}
+
+// TestDemoRebuilds: the fake tree's build writes kbuild's .cmd files and
+// compiles only what changed, as kbuild does. Every test's journal line
+// says what was predicted and compiled; coverage, which changes every
+// command line, is learned; the search is told the costly candidates.
+func TestDemoRebuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the demo")
+	}
+	work := t.TempDir()
+	if _, err := Run(context.Background(), demoSpec(t, "auto"), Options{Workdir: work}); err != nil {
+		t.Fatal(err)
+	}
+	small, full := 0, 0
+	dirs := map[string]bool{}
+	for _, rec := range journalOf(t, work) {
+		if !rec.Built {
+			continue
+		}
+		rb := rec.Rebuild
+		if rb == nil || rb.Objects < 40 || rb.Compiled > rb.Objects {
+			t.Errorf("test %d: rebuild %+v, want the objects predicted and compiled of some 50", rec.Test, rb)
+			continue
+		}
+		dirs[rec.BuildDir] = true
+		switch {
+		case rb.Clean && rb.Compiled != rb.Objects:
+			t.Errorf("test %d: a clean build compiled %d of %d objects", rec.Test, rb.Compiled, rb.Objects)
+		case rb.Clean:
+		case rb.Compiled*10 < rb.Objects:
+			small++
+		case rb.Compiled*10 >= rb.Objects*9:
+			full++
+		}
+	}
+	if small == 0 || full == 0 || len(dirs) < 3 {
+		t.Errorf("%d small rebuilds, %d full ones, in %d build dirs: want both kinds, in several dirs", small, full, len(dirs))
+	}
+	costs := loadRebuildCosts(filepath.Join(work, rebuildFile))
+	if n := max(costs.Extra["LLVM_COV_PROFILE_ALL=y"], costs.Extra["LLVM_COV_PROFILE_ALL=n"]); n < 40 {
+		t.Errorf("coverage's flip learned to cost %d objects beyond the .cmd files, want nearly all", n)
+	}
+	var told []candidateCost
+	data, err := os.ReadFile(filepath.Join(work, costsFile))
+	if err != nil || json.Unmarshal(data, &told) != nil {
+		t.Fatalf("costs.json: %v", err)
+	}
+	// FORTIFY_SOURCE is in every object's header, AMD_MEM_ENCRYPT adds
+	// two objects, LOCALVERSION none.
+	want := map[string][2]float64{"FORTIFY_SOURCE": {1, 1}, "AMD_MEM_ENCRYPT": {0.01, 0.1}, "LOCALVERSION": {0, 0}}
+	for _, c := range told {
+		if w, ok := want[c.Candidate]; ok {
+			if c.Cost < w[0] || c.Cost > w[1] {
+				t.Errorf("%s costs %v, want %v to %v", c.Candidate, c.Cost, w[0], w[1])
+			}
+			delete(want, c.Candidate)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("costs.json lacks %v", want)
+	}
 }
