@@ -105,6 +105,9 @@ func readResult(t *testing.T, work string) report.Result {
 	// How long and how large are the machine's, not the campaign's.
 	r.Seconds, r.TestSeconds, r.PeakRSS = 0, 0, 0
 	r.BuildSeconds, r.BuildMedian, r.BuildLargest, r.BuildDirs, r.DiskUsed = 0, 0, 0, 0, 0
+	// What a build compiled depends on where it ran and on what a killed
+	// build had compiled before.
+	r.Rebuilds, r.SmallRebuilds = 0, 0
 	return r
 }
 
