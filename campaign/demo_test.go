@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kcmin/kcmin/oracle"
 )
@@ -133,6 +134,25 @@ func TestDemoWorkers(t *testing.T) {
 	}
 	if len(used) < 4 || len(used) > 4+dirsAuto {
 		t.Errorf("builds in %d build dirs, want 4 to %d", len(used), 4+dirsAuto)
+	}
+	// The clean build of the result runs beside the final check's.
+	var clean, lastLine time.Time
+	for _, rec := range recs {
+		end, err := time.Parse(time.RFC3339Nano, rec.Time)
+		if err != nil {
+			continue
+		}
+		switch rec.Role {
+		case roleClean:
+			clean = end.Add(-time.Duration(rec.ResolveMS+rec.BuildMS+rec.JudgeMS) * time.Millisecond)
+		case roleLine:
+			if end.After(lastLine) {
+				lastLine = end
+			}
+		}
+	}
+	if clean.IsZero() || !clean.Before(lastLine) {
+		t.Errorf("the clean build started at %v, the final check ended at %v: want it beside the check", clean, lastLine)
 	}
 	t.Logf("4 workers: %d tests, %d builds, %v s of wall time, %v s of tests", r.Tests, r.Builds, r.Seconds, r.TestSeconds)
 }

@@ -39,6 +39,15 @@ type Final struct {
 	Clean string
 }
 
+// cleanQuestion is the clean build of the base with opts.
+func cleanQuestion(opts []Option, attempt int) question {
+	q := question{role: roleClean, opts: opts, attempt: attempt}
+	for _, o := range opts {
+		q.names = append(q.names, o.Name)
+	}
+	return q
+}
+
 // checkClean builds the base with the result's lines in a build dir of
 // its own, from nothing, as the report's reproducer does: incremental
 // builds of different configs are not always what a clean build gives.
@@ -49,15 +58,13 @@ func (r *runner) checkClean(ctx context.Context, f *Final, confirm int) error {
 	if !f.Verified || len(f.Lines) == 0 || r.spec.Kernel.Target == "" {
 		return nil
 	}
-	q := question{role: roleClean}
-	for _, l := range f.Lines {
-		q.names = append(q.names, l.Name)
-		q.opts = append(q.opts, l.Option)
+	opts := make([]Option, len(f.Lines))
+	for i, l := range f.Lines {
+		opts[i] = l.Option
 	}
 	r.phase("building the result from nothing")
 	for attempt := 0; attempt <= confirm; attempt++ {
-		q.attempt = attempt
-		rec, err := r.ask(ctx, q)
+		rec, err := r.ask(ctx, cleanQuestion(opts, attempt))
 		if err != nil {
 			return err
 		}

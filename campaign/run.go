@@ -636,8 +636,27 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, r.stop(ctx, err)
 	}
+	// With workers to spare, the clean build of the search's result runs
+	// beside the final check: the check seldom drops a line, and when it
+	// does the clean build of what is left is asked after it.
+	cleanCtx, cancelClean := context.WithCancel(ctx)
+	defer cancelClean()
+	cleanOut := make(chan error, 1)
+	if r.count > 1 && res.Verified {
+		go func() {
+			_, err := r.ask(cleanCtx, cleanQuestion(r.cands.Options(res.Culprits), 0))
+			cleanOut <- err
+		}()
+	} else {
+		cleanOut <- nil
+	}
 	final, err := r.checkLines(ctx, res, problem.Confirmations())
 	if err != nil {
+		cancelClean()
+		<-cleanOut
+		return nil, r.stop(ctx, err)
+	}
+	if err := <-cleanOut; err != nil {
 		return nil, r.stop(ctx, err)
 	}
 	if err := r.checkClean(ctx, &final, problem.Confirmations()); err != nil {
