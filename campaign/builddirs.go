@@ -131,7 +131,7 @@ func (p *dirPool) predict(d *buildDir, c *kconfig.Config) prediction {
 	}
 	names := make([]string, len(changed))
 	for i, ch := range changed {
-		names[i], _, _ = cutValue(ch)
+		names[i], _, _ = strings.Cut(ch, "=")
 	}
 	affected := d.objs.Affected(names)
 	// Never more than the dir holds; nothing, when its objects are not
@@ -247,12 +247,13 @@ func (p *dirPool) placed(d *buildDir, c *kconfig.Config, hash string) {
 
 // built records what a build in d recompiled, against what was
 // predicted, and teaches the costs what the .cmd files did not predict.
-// It returns the number of objects recompiled.
+// The dir is measured before the lock: a walk of a defconfig dir takes
+// a while, and other tests take dirs meanwhile.
 func (p *dirPool) built(d *buildDir, pred prediction, objs *build.Objects, rebuilt []string) {
+	size := dirSize(d.path)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	d.objs = objs
-	d.size = dirSize(d.path)
+	d.objs, d.size = objs, size
 	if pred.Clean || len(pred.Changed) == 0 {
 		return
 	}
@@ -269,14 +270,6 @@ func (p *dirPool) built(d *buildDir, pred prediction, objs *build.Objects, rebui
 	if p.costs.learn(pred.Changed, extra) {
 		_ = p.costs.save()
 	}
-}
-
-// lost says that d's build was not completed: what it holds is unknown
-// until it is built again, so it is taken as changed in every option.
-func (p *dirPool) lost(d *buildDir) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	d.hash = ""
 }
 
 func (p *dirPool) give(d *buildDir) {
@@ -348,8 +341,6 @@ func configChanges(from, to *kconfig.Config) []string {
 	return out
 }
 
-func cutValue(change string) (name, value string, ok bool) { return strings.Cut(change, "=") }
-
 // rebuildFile keeps what the campaign learned of its options' costs.
 const rebuildFile = "rebuild.json"
 
@@ -393,7 +384,7 @@ func (c *rebuildCosts) extra(changed []string) int {
 	if c.byName == nil {
 		c.byName = map[string]int{}
 		for ch, n := range c.Extra {
-			name, _, _ := cutValue(ch)
+			name, _, _ := strings.Cut(ch, "=")
 			c.byName[name] = max(c.byName[name], n)
 		}
 	}
@@ -401,7 +392,7 @@ func (c *rebuildCosts) extra(changed []string) int {
 	for _, ch := range changed {
 		v, ok := c.Extra[ch]
 		if !ok {
-			name, _, _ := cutValue(ch)
+			name, _, _ := strings.Cut(ch, "=")
 			if v, ok = c.byName[name]; !ok && c.flags[name] {
 				v = everything
 			}
