@@ -152,9 +152,10 @@ func (p *dirPool) largest() int {
 
 // take gives the free build dir where config c is cheapest, with what it
 // is predicted to rebuild there: least recompilation, then the least
-// recently used. A dir never built in costs a clean build; one is made
-// while the campaign has fewer dirs than it may keep and the disk has
-// room for it. There is always a free dir: the pool has at least as many
+// recently used. A dir never built in costs a clean build, or as much
+// as the near-full rebuild of the cheapest built dir; one is made while
+// the campaign has fewer dirs than it may keep and the disk has room
+// for it. There is always a free dir: the pool has at least as many
 // as there are workers.
 func (p *dirPool) take(c *kconfig.Config, hash string) (*buildDir, prediction, error) {
 	p.mu.Lock()
@@ -162,6 +163,7 @@ func (p *dirPool) take(c *kconfig.Config, hash string) (*buildDir, prediction, e
 	type choice struct {
 		d    *buildDir
 		pred prediction
+		cost int // pred.Objects, or what the choice is counted as
 	}
 	var choices []choice
 	for _, d := range p.dirs {
@@ -185,12 +187,29 @@ func (p *dirPool) take(c *kconfig.Config, hash string) (*buildDir, prediction, e
 			d.busy, d.used = true, p.clock
 			return d, prediction{}, nil
 		}
-		choices = append(choices, choice{d, p.predict(d, c)})
+		pred := p.predict(d, c)
+		choices = append(choices, choice{d, pred, pred.Objects})
 	}
+	byCost := func(a, b choice) int { return cmp.Compare(a.cost, b.cost) }
 	var fresh *buildDir
 	if len(p.dirs) < p.max && p.roomForOneMore() {
 		fresh = &buildDir{n: len(p.dirs), path: p.wd.BuildDir(len(p.dirs))}
-		choices = append(choices, choice{fresh, p.predict(fresh, c)})
+		ch := choice{fresh, p.predict(fresh, c), 0}
+		ch.cost = ch.pred.Objects
+		// When the cheapest built dir would recompile three quarters of
+		// its objects or more, a new dir costs about the same (the
+		// objects of that dir) and keeps every built dir's state for a
+		// later test: it counts as just as cheap.
+		var near *choice
+		for i := range choices {
+			if a := &choices[i]; a.d.objs.Len() > 0 && (near == nil || a.cost < near.cost) {
+				near = a
+			}
+		}
+		if near != nil && 4*near.cost >= 3*near.d.objs.Len() {
+			ch.cost = min(ch.cost, near.cost)
+		}
+		choices = append(choices, ch)
 	}
 	if len(choices) == 0 {
 		return nil, prediction{}, fmt.Errorf("no free build dir among %d", len(p.dirs))
@@ -198,7 +217,7 @@ func (p *dirPool) take(c *kconfig.Config, hash string) (*buildDir, prediction, e
 	// Costs that differ by less than a twentieth of a clean build are the
 	// same: the least recently used dir takes the test, so a dir that
 	// holds a rare state keeps it.
-	least := slices.MinFunc(choices, func(a, b choice) int { return cmp.Compare(a.pred.Objects, b.pred.Objects) }).pred.Objects
+	least := slices.MinFunc(choices, byCost).cost
 	slack := p.largest() / 20
 	if least == 0 {
 		slack = 0 // nothing to rebuild beats anything
@@ -206,7 +225,7 @@ func (p *dirPool) take(c *kconfig.Config, hash string) (*buildDir, prediction, e
 	var best *choice
 	for i := range choices {
 		ch := &choices[i]
-		if ch.pred.Objects > least+slack {
+		if ch.cost > least+slack {
 			continue
 		}
 		if best == nil || ch.d.used < best.d.used || ch.d.used == best.d.used && ch.d.n < best.d.n {

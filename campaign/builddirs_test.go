@@ -157,6 +157,43 @@ func TestPoolTiesKeepStates(t *testing.T) {
 	}
 }
 
+// A fresh dir is measured against the dir it would spare: when the
+// cheapest built dir would recompile three quarters of its objects or
+// more, a new dir takes the test, though a larger config's dir makes a
+// clean build look dearer; a dir that rebuilds half stays the cheaper.
+func TestPoolNearFullOpensDir(t *testing.T) {
+	wd := &Workdir{Dir: t.TempDir()}
+	big := poolObjects()
+	for i := range 25 {
+		big[fmt.Sprintf("drivers/b%02d.o", i)] = []string{"WIDE", "BIG"}
+	}
+	small := poolObjects()
+	for i := range 20 {
+		small[fmt.Sprintf("lib/o%02d.o", i)] = []string{"WIDE", "HALF"}
+	}
+	writeObjects(t, wd.BuildDir(0), big, configOf(t, "CONFIG_WIDE=y", "CONFIG_BIG=y"))
+	writeObjects(t, wd.BuildDir(1), small, configOf(t, "CONFIG_WIDE=y", "# CONFIG_HALF is not set"))
+	p := newDirPool(wd, KernelSpec{}, 1)
+	p.free = func() (int64, error) { return 100 << 30, nil }
+	half := configOf(t, "CONFIG_WIDE=y", "CONFIG_HALF=y")
+	d, pred, err := p.take(half, Hash(half))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.n != 1 || pred.Objects != 20 {
+		t.Errorf("a flip of half of d1's objects went to d%d, %d objects predicted: want d1 and 20", d.n, pred.Objects)
+	}
+	p.give(d)
+	off := configOf(t, "# CONFIG_WIDE is not set")
+	d, pred, err = p.take(off, Hash(off))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.n != 2 || !pred.Clean {
+		t.Errorf("a flip of 39 of d1's 40 objects went to d%d (clean %v): want a new dir, keeping d1's build", d.n, pred.Clean)
+	}
+}
+
 // What a build recompiled beyond the .cmd files' prediction is learned
 // per option and value, and predicted next time; a build that showed an
 // option cheap lowers it.
