@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 
 	"github.com/kcmin/kcmin/minimize"
 )
@@ -46,6 +48,75 @@ func cleanQuestion(opts []Option, attempt int) question {
 		q.names = append(q.names, o.Name)
 	}
 	return q
+}
+
+// earlyClean runs the clean build of the search's result before the
+// search ends, when workers are spare: once every candidate is decided,
+// what is left is the final verification, which seldom changes the
+// result, and the clean build runs beside its removals. A later result
+// cancels the build of an earlier one (nothing of it is journalled);
+// only the one of the search's final result is waited for.
+type earlyClean struct {
+	r   *runner
+	ctx context.Context
+
+	mu     sync.Mutex
+	key    string // the culprits of the build running, by name
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func (r *runner) newEarlyClean(ctx context.Context) *earlyClean {
+	return &earlyClean{r: r, ctx: ctx}
+}
+
+// offer starts the clean build of culprits unless it runs already,
+// stopping the one of other culprits.
+func (e *earlyClean) offer(culprits []int) {
+	names := e.r.cands.Names(culprits)
+	key := strings.Join(names, " ")
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done != nil && key == e.key {
+		return
+	}
+	e.stopLocked()
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	q := cleanQuestion(e.r.cands.Options(culprits), 0)
+	go func() {
+		_, err := e.r.ask(ctx, q)
+		done <- err
+	}()
+	e.key, e.cancel, e.done = key, cancel, done
+}
+
+// wait waits for the clean build of culprits, started now if another
+// ran, and returns its error.
+func (e *earlyClean) wait(culprits []int) error {
+	e.offer(culprits)
+	e.mu.Lock()
+	done := e.done
+	e.mu.Unlock()
+	err := <-done
+	done <- err // for stop
+	return err
+}
+
+// stop cancels the build running, if any, and waits for it to end.
+func (e *earlyClean) stop() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stopLocked()
+}
+
+func (e *earlyClean) stopLocked() {
+	if e.done == nil {
+		return
+	}
+	e.cancel()
+	<-e.done
+	e.key, e.cancel, e.done = "", nil, nil
 }
 
 // checkClean builds the base with the result's lines in a build dir of

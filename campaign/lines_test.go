@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kcmin/kcmin/kconfig"
 )
@@ -69,5 +70,42 @@ func TestLinesNeededFor(t *testing.T) {
 	}
 	if r.Unresolved != 0 {
 		t.Errorf("%d unresolved: a line that another needs was counted as unresolved", r.Unresolved)
+	}
+}
+
+// The clean build started for culprits that the verification then
+// shrinks is cancelled when the next one is offered: nothing of it
+// reaches the journal, and the build of the new culprits does.
+func TestEarlyCleanCancels(t *testing.T) {
+	spec := miniSpec(t, nil)
+	spec.SetWorkers(2)
+	work := t.TempDir()
+	if _, err := Run(context.Background(), spec, Options{Workdir: work}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := start(context.Background(), spec, Options{Workdir: work})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.close()
+	t.Setenv("FAKE_BUILD_SECONDS", "2")
+	e := r.newEarlyClean(context.Background())
+	defer e.stop()
+	first, second := []int{0}, []int{1}
+	e.offer(first)
+	time.Sleep(500 * time.Millisecond) // building: the fake build takes 2 s
+	e.offer(second)
+	if err := e.wait(second); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, rec := range journalOf(t, work) {
+		if rec.Role == roleClean {
+			got = append(got, strings.Join(rec.Subset, " "))
+		}
+	}
+	want := []string{strings.Join(r.cands.Names(second), " ")}
+	if !slices.Contains(got, want[0]) || slices.Contains(got, strings.Join(r.cands.Names(first), " ")) {
+		t.Errorf("clean builds in the journal %q, want %q and not %q", got, want, r.cands.Names(first))
 	}
 }

@@ -632,32 +632,38 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, inputError(err)
 	}
-	res, err := minimize.MinimizeParallel(ctx, algo, problem, r.count, r.test, r.progress)
+	// With workers to spare, the clean build of the search's result runs
+	// beside the search's final verification and the final check: they
+	// seldom drop a candidate or a line, and when they do the clean build
+	// of what is left is asked after them.
+	early := r.newEarlyClean(ctx)
+	defer early.stop()
+	progress := r.progress
+	if r.count > 1 {
+		progress = func(p minimize.Progress) {
+			r.progress(p)
+			if p.Verifying && len(p.Culprits) > 0 {
+				early.offer(p.Culprits)
+			}
+		}
+	}
+	res, err := minimize.MinimizeParallel(ctx, algo, problem, r.count, r.test, progress)
 	if err != nil {
 		return nil, r.stop(ctx, err)
 	}
-	// With workers to spare, the clean build of the search's result runs
-	// beside the final check: the check seldom drops a line, and when it
-	// does the clean build of what is left is asked after it.
-	cleanCtx, cancelClean := context.WithCancel(ctx)
-	defer cancelClean()
-	cleanOut := make(chan error, 1)
-	if r.count > 1 && res.Verified {
-		go func() {
-			_, err := r.ask(cleanCtx, cleanQuestion(r.cands.Options(res.Culprits), 0))
-			cleanOut <- err
-		}()
+	if r.count > 1 && res.Verified && len(res.Culprits) > 0 {
+		early.offer(res.Culprits)
 	} else {
-		cleanOut <- nil
+		early.stop()
 	}
 	final, err := r.checkLines(ctx, res, problem.Confirmations())
 	if err != nil {
-		cancelClean()
-		<-cleanOut
 		return nil, r.stop(ctx, err)
 	}
-	if err := <-cleanOut; err != nil {
-		return nil, r.stop(ctx, err)
+	if r.count > 1 && res.Verified && len(res.Culprits) > 0 {
+		if err := early.wait(res.Culprits); err != nil {
+			return nil, r.stop(ctx, err)
+		}
 	}
 	if err := r.checkClean(ctx, &final, problem.Confirmations()); err != nil {
 		return nil, r.stop(ctx, err)

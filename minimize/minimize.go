@@ -146,10 +146,14 @@ type Result struct {
 	Gone int
 }
 
-// Progress is reported after every call to the test function.
+// Progress is reported after every call to the test function, and once
+// when the final verification starts.
 type Progress struct {
 	Tests, Undecided int
 	Culprits         []int
 	// EstimatedLeft is the expected number of further calls.
 	EstimatedLeft int
+	// Verifying says that the search proper is over: what is left
+	// verifies Culprits, which seldom changes them.
+	Verifying bool
 }

@@ -518,11 +518,21 @@ func TestProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(seen) != r.Tests {
+	// One report per test, and one when the verification starts: every
+	// candidate decided, the tests so far.
+	if len(seen) != r.Tests+1 {
 		t.Fatalf("%d progress reports for %d tests", len(seen), r.Tests)
 	}
+	start := slices.IndexFunc(seen, func(p minimize.Progress) bool { return p.Verifying })
+	if start < 1 || seen[start].Tests != seen[start-1].Tests || seen[start].Undecided != 0 || r.Tests-seen[start].Tests != r.VerifyTests {
+		t.Fatalf("verification starts at report %d of %+v (%d verification tests)", start, seen, r.VerifyTests)
+	}
 	for i, p := range seen {
-		if p.Tests != i+1 || p.EstimatedLeft < 0 {
+		want := i + 1
+		if i >= start {
+			want = i
+		}
+		if p.Tests != want || p.EstimatedLeft < 0 || p.Verifying != (i >= start) {
 			t.Fatalf("report %d: %+v", i, p)
 		}
 		if i > 0 && p.Undecided > seen[i-1].Undecided {

@@ -55,10 +55,11 @@ type Scheduler struct {
 	workers  int
 	progress func(Progress)
 
-	answers  map[string]Outcome
-	inflight map[string]bool
-	started  int
-	reported int // progress reports delivered
+	answers   map[string]Outcome
+	inflight  map[string]bool
+	started   int
+	reported  int  // progress reports delivered, by their Tests
+	verifying bool // the report of the verification's start delivered
 
 	planned  bool // plan reflects every answer received
 	plan     []Question
@@ -69,7 +70,7 @@ type Scheduler struct {
 
 // NewScheduler prepares the search algo on p for workers tests at once.
 // progress, if not nil, is called once for each answer the search
-// consumes, in its order.
+// consumes, in its order, and once when its final verification starts.
 func NewScheduler(algo Algorithm, p Problem, workers int, progress func(Progress)) (*Scheduler, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
@@ -185,13 +186,14 @@ func (sc *Scheduler) replay(hyp map[string]Outcome, progress func(Progress)) rep
 	return out
 }
 
-// report passes on the progress of answers not reported before: every
-// replay consumes the answers from the first.
+// report passes on the progress of answers not reported before, and the
+// start of the verification once: every replay consumes the answers from
+// the first.
 func (sc *Scheduler) report(p Progress) {
-	if p.Tests <= sc.reported {
+	if p.Tests < sc.reported || p.Tests == sc.reported && (!p.Verifying || sc.verifying) {
 		return
 	}
-	sc.reported = p.Tests
+	sc.reported, sc.verifying = p.Tests, p.Verifying
 	if sc.progress != nil {
 		sc.progress(p)
 	}

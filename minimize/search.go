@@ -10,7 +10,8 @@ import (
 
 // Minimize runs the search algo on p, asking test about subsets, and ends
 // with the verification: the result reproduces, and each single removal
-// makes the failure go. progress, if not nil, is called after every test.
+// makes the failure go. progress, if not nil, is called after every test
+// and once when the verification starts.
 //
 // The calls to test depend only on p and on the answers, so a campaign that
 // replays recorded answers makes the same calls in the same order. An error
@@ -356,7 +357,7 @@ func (s *search) report() {
 	if s.progress == nil {
 		return
 	}
-	pr := Progress{Tests: s.res.Tests, Culprits: s.culprits()}
+	pr := Progress{Tests: s.res.Tests, Culprits: s.culprits(), Verifying: s.verifying}
 	for i := range s.n {
 		if s.state[i] == undecided {
 			pr.Undecided++
@@ -526,6 +527,7 @@ func (s *search) verify() error {
 	s.settle()
 	s.verifying = true
 	defer func() { s.verifying = false }()
+	s.report()
 	r := s.repeats()
 	for {
 		kept := s.culprits()
