@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -69,12 +71,16 @@ func TestSlurmDemo(t *testing.T) {
 		t.Errorf("a campaign on a missing partition: %v (exit %d), want %q and exit 2", err, ExitCode(err), want)
 	}
 
+	// Each build holds 1800 MB a moment: more than the 2048 MB a job
+	// asks for at first allows with a quarter to spare.
+	t.Setenv("FAKE_BUILD_MEMORY", "1800M")
 	work := t.TempDir()
 	var log syncBuffer
 	sum, err := Run(context.Background(), spec(), Options{Workdir: work, Exe: exe, Log: &log})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
+	t.Setenv("FAKE_BUILD_MEMORY", "")
 	r := sum.Result
 	if !reflect.DeepEqual(r.Minimal, demoMinimal) || !r.Verified || !r.OneMinimal {
 		t.Fatalf("minimal %q verified %v 1-minimal %v, want %q", r.Minimal, r.Verified, r.OneMinimal, demoMinimal)
@@ -92,6 +98,19 @@ func TestSlurmDemo(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "worker 1: Slurm job ") {
 		t.Errorf("the log names no worker's job:\n%s", log.String())
+	}
+	// Once a build's peak was measured, each worker's job was submitted
+	// again on its node with the memory it needs.
+	for n := range 2 {
+		grown := regexp.MustCompile(fmt.Sprintf(`worker %d: Slurm job \d+ on \S+ holds (\d+) MB, since a build peaked at (\d+) MB; job \d+ held 2048 MB`, n))
+		m := grown.FindStringSubmatch(log.String())
+		if m == nil {
+			t.Errorf("worker %d's job never grew for builds of 1800 MB:\n%s", n, log.String())
+			continue
+		}
+		if mb, _ := strconv.Atoi(m[1]); mb < 2250 {
+			t.Errorf("worker %d's job holds %d MB for builds of 1800 MB, want at least 2250", n, mb)
+		}
 	}
 	if n := jobsLeft(t, work); n != 0 {
 		t.Errorf("%d jobs left after the campaign", n)

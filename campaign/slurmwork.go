@@ -25,11 +25,39 @@ type remote struct {
 	cfg   slurm.Config
 	name  string // the job's name: the campaign's prefix and the worker
 	cpus  int
-	memMB int64
+	mem   *jobMemory
 	exe   string // kcmin itself, on storage the nodes share
 	alloc *slurm.Alloc
 	note  func(format string, args ...any) // a line for the campaign's log
 }
+
+// jobMemory is the memory the workers' jobs ask for: a quarter more than
+// the largest build's peak seen in the campaign, on any worker, and
+// never less than memory_per_build or defaultJobMemoryMB. It is safe for
+// concurrent use.
+type jobMemory struct {
+	mu   sync.Mutex
+	mb   int64
+	peak int64 // the largest peak seen, in bytes
+}
+
+// saw raises the request for a build that peaked at peak bytes.
+func (m *jobMemory) saw(peak int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.mb, m.peak = max(m.mb, jobMB(peak)), max(m.peak, peak)
+}
+
+// want is the request now, and the peak it comes from (0: none seen).
+func (m *jobMemory) want() (mb, peak int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.mb, m.peak
+}
+
+// jobMB is the memory, in megabytes, of a job for builds that peak at
+// peak bytes.
+func jobMB(peak int64) int64 { return peak * 5 / 4 >> 20 }
 
 // A remoteJob is a test as `kcmin worker` reads it on the node: the
 // coordinator writes it to the test's folder, on shared storage.
@@ -95,7 +123,8 @@ func (r *runner) startSlurm(ctx context.Context) error {
 	for _, rec := range r.bySubset {
 		perBuild = max(perBuild, rec.PeakRSS)
 	}
-	memMB := max(perBuild*5/4>>20, defaultJobMemoryMB)
+	mem := &jobMemory{mb: defaultJobMemoryMB}
+	mem.saw(perBuild)
 	ws := make([]*worker, 0, r.count)
 	for range r.count {
 		ws = append(ws, <-r.free)
@@ -110,7 +139,7 @@ func (r *runner) startSlurm(ctx context.Context) error {
 	for i, w := range ws {
 		w.gate = nil // the nodes' memory is Slurm's to share
 		w.dir = filepath.Join(sl.BuildDir, strings.TrimSuffix(prefix, "-"), fmt.Sprintf("w%d", w.n))
-		w.remote = &remote{cfg: cfg, name: fmt.Sprintf("%sw%d", prefix, w.n), cpus: r.spec.Kernel.Jobs, memMB: memMB, exe: exe,
+		w.remote = &remote{cfg: cfg, name: fmt.Sprintf("%sw%d", prefix, w.n), cpus: r.spec.Kernel.Jobs, mem: mem, exe: exe,
 			note: r.logf}
 		r.setWorker(w.n, 0, "waiting for its Slurm job")
 		wg.Add(1)
@@ -149,11 +178,33 @@ func preflightSlurm(ctx context.Context, sl *SlurmSpec) error {
 const defaultJobMemoryMB = 2048
 
 func (rm *remote) allocate(ctx context.Context) error {
-	a, err := slurm.Allocate(ctx, rm.cfg, rm.name, rm.cpus, rm.memMB)
+	mb, _ := rm.mem.want()
+	a, err := slurm.Allocate(ctx, rm.cfg, rm.name, rm.cpus, mb)
 	if err != nil {
 		return err
 	}
 	rm.alloc = a
+	return nil
+}
+
+// fit gives the job the memory the campaign's builds now need, on its
+// node, when it holds less: a job's request is fixed when it is
+// submitted, and a build that outgrows it would be killed where Slurm
+// enforces it.
+func (rm *remote) fit(ctx context.Context, worker int) error {
+	want, peak := rm.mem.want()
+	if rm.alloc == nil || want <= rm.alloc.MemMB {
+		return nil
+	}
+	old := rm.alloc
+	rm.alloc = nil
+	a, err := old.Grow(ctx, want)
+	if err != nil {
+		return err
+	}
+	rm.alloc = a
+	rm.note("worker %d: Slurm job %s on %s holds %d MB, since a build peaked at %d MB; job %s held %d MB",
+		worker, a.JobID, a.Node, want, peak>>20, old.JobID, old.MemMB)
 	return nil
 }
 
@@ -199,6 +250,12 @@ func (w *worker) runRemote(ctx context.Context, j job) (finding, error) {
 	timeout := w.make.Timeout + w.make.ConfigTimeout + time.Hour
 	var why string
 	for try := 0; try < 2; try++ {
+		if err := w.remote.fit(ctx, w.n); err != nil {
+			if ctx.Err() != nil {
+				return finding{}, ctx.Err()
+			}
+			w.remote.note("worker %d: %v; a job is submitted anew", w.n, err)
+		}
 		if w.remote.alloc == nil {
 			j.phase("waiting for its Slurm job")
 			if err := w.remote.allocate(ctx); err != nil {
@@ -226,7 +283,11 @@ func (w *worker) runRemote(ctx context.Context, j job) (finding, error) {
 		if code != 0 {
 			return finding{}, fmt.Errorf("test %d on node %s: kcmin worker: exit status %d: %s", j.test, w.remote.alloc.Node, code, lastLines(out.String(), 5))
 		}
-		return readFinding(filepath.Join(j.dir, findingFile))
+		f, err := readFinding(filepath.Join(j.dir, findingFile))
+		if err == nil {
+			w.remote.mem.saw(f.peakRSS)
+		}
+		return f, err
 	}
 	f := finding{}
 	f.judgement.Reason = "slurm: " + why

@@ -31,6 +31,7 @@ type Alloc struct {
 	JobID string // Slurm's job id
 	Node  string // the node the job runs on
 	Name  string // the job's name
+	MemMB int64  // the memory it asked for, 0 for the partition's default
 
 	cfg   Config
 	cpus  int
@@ -46,6 +47,26 @@ type Alloc struct {
 // runs, the error gives its state and Slurm's reason; when ctx is done
 // first, the job is cancelled.
 func Allocate(ctx context.Context, cfg Config, name string, cpus int, memMB int64) (*Alloc, error) {
+	return allocate(ctx, cfg, name, "", cpus, memMB)
+}
+
+// Grow gives the job more memory, memMB megabytes, on the same node: a
+// build needs more than the job asked for. Slurm does not grow a running
+// job's memory, so the job is cancelled and submitted again with the
+// same name on that node (--nodelist), where its worker's build dir
+// stays; the new job waits there as any job does until the memory is
+// free. a is done with either way: on error the worker has no job.
+func (a *Alloc) Grow(ctx context.Context, memMB int64) (*Alloc, error) {
+	cctx, cancel := context.WithTimeout(context.Background(), goneTimeout)
+	defer cancel()
+	if err := a.Cancel(cctx); err != nil {
+		return nil, fmt.Errorf("grow %s to %d MB: %w", a.Name, memMB, err)
+	}
+	return allocate(ctx, a.cfg, a.Name, a.Node, a.cpus, memMB)
+}
+
+// allocate is Allocate on node, any node when "".
+func allocate(ctx context.Context, cfg Config, name, node string, cpus int, memMB int64) (*Alloc, error) {
 	if cpus < 1 {
 		return nil, fmt.Errorf("allocate %s: %d cpus", name, cpus)
 	}
@@ -54,6 +75,9 @@ func Allocate(ctx context.Context, cfg Config, name string, cpus int, memMB int6
 		"--no-requeue", "--output=/dev/null", "--chdir=/"}
 	if memMB > 0 {
 		argv = append(argv, fmt.Sprintf("--mem=%dM", memMB))
+	}
+	if node != "" {
+		argv = append(argv, "--nodelist="+node)
 	}
 	if cfg.Partition != "" {
 		argv = append(argv, "--partition="+cfg.Partition)
@@ -76,7 +100,7 @@ func Allocate(ctx context.Context, cfg Config, name string, cpus int, memMB int6
 	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
 		return nil, fmt.Errorf("allocate %s: sbatch printed %q, not a job id", name, r.stdout)
 	}
-	a := &Alloc{JobID: id, Name: name, cfg: cfg, cpus: cpus}
+	a := &Alloc{JobID: id, Name: name, MemMB: memMB, cfg: cfg, cpus: cpus}
 	if err := a.waitRunning(ctx); err != nil {
 		// Whatever happened, the job must not stay behind.
 		cctx, cancel := context.WithTimeout(context.Background(), goneTimeout)

@@ -412,3 +412,27 @@ func TestJobGoneUnderStep(t *testing.T) {
 		t.Logf("Run: %v", err)
 	}
 }
+
+// TestGrow gives a job more memory: it is submitted again, with the same
+// name, on the same node, holding the new amount, and the old job is gone.
+func TestGrow(t *testing.T) {
+	c := slurmtest.Start(t)
+	cfg := c.Config()
+	a := allocate(t, cfg, "kcmin-abc-w0")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	b, err := a.Grow(ctx, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Cancel(context.Background())
+	if b.JobID == a.JobID || b.Name != a.Name || b.Node != a.Node || b.MemMB != 300 {
+		t.Errorf("grown job %+v, from %+v: want another job, same name and node, 300 MB", b, a)
+	}
+	// %n: the nodes the job asked for, %N: where it runs.
+	jobs := squeue(t, c, "-o", "%i|%j|%m|%n|%N")
+	want := b.JobID + "|" + a.Name + "|300M|" + a.Node + "|" + a.Node
+	if len(jobs) != 1 || jobs[0] != want {
+		t.Errorf("queue %q, want %q alone", jobs, want)
+	}
+}
