@@ -638,8 +638,10 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	// of what is left is asked after them.
 	early := r.newEarlyClean(ctx)
 	defer early.stop()
+	// No build (a command judges the config alone): nothing to build clean.
+	beside := r.count > 1 && r.spec.Kernel.Target != ""
 	progress := r.progress
-	if r.count > 1 {
+	if beside {
 		progress = func(p minimize.Progress) {
 			r.progress(p)
 			if p.Verifying && len(p.Culprits) > 0 {
@@ -651,7 +653,8 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, r.stop(ctx, err)
 	}
-	if r.count > 1 && res.Verified && len(res.Culprits) > 0 {
+	beside = beside && res.Verified && len(res.Culprits) > 0
+	if beside {
 		early.offer(res.Culprits)
 	} else {
 		early.stop()
@@ -660,7 +663,7 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, r.stop(ctx, err)
 	}
-	if r.count > 1 && res.Verified && len(res.Culprits) > 0 {
+	if beside {
 		if err := early.wait(res.Culprits); err != nil {
 			return nil, r.stop(ctx, err)
 		}
