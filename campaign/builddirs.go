@@ -196,17 +196,19 @@ func (p *dirPool) take(c *kconfig.Config, hash string) (*buildDir, prediction, e
 		fresh = &buildDir{n: len(p.dirs), path: p.wd.BuildDir(len(p.dirs))}
 		ch := choice{fresh, p.predict(fresh, c), 0}
 		ch.cost = ch.pred.Objects
-		// When the cheapest built dir would recompile three quarters of
-		// its objects or more, a new dir costs about the same (the
-		// objects of that dir) and keeps every built dir's state for a
-		// later test: it counts as just as cheap.
+		// When the cheapest built dir would recompile nine tenths of its
+		// objects or more, a new dir costs about the same (the objects
+		// of that dir) and keeps every built dir's state for a later
+		// test: it counts as just as cheap. Below that the rebuild is
+		// the cheaper: header-wide options recompile four fifths of a
+		// small kernel, and a clean build a quarter more than that.
 		var near *choice
 		for i := range choices {
 			if a := &choices[i]; a.d.objs.Len() > 0 && (near == nil || a.cost < near.cost) {
 				near = a
 			}
 		}
-		if near != nil && 4*near.cost >= 3*near.d.objs.Len() {
+		if near != nil && 10*near.cost >= 9*near.d.objs.Len() {
 			ch.cost = min(ch.cost, near.cost)
 		}
 		choices = append(choices, ch)

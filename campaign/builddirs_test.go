@@ -158,30 +158,30 @@ func TestPoolTiesKeepStates(t *testing.T) {
 }
 
 // A fresh dir is measured against the dir it would spare: when the
-// cheapest built dir would recompile three quarters of its objects or
-// more, a new dir takes the test, though a larger config's dir makes a
-// clean build look dearer; a dir that rebuilds half stays the cheaper.
+// cheapest built dir would recompile nine tenths of its objects or more,
+// a new dir takes the test, though a larger config's dir makes a clean
+// build look dearer; a dir that rebuilds four fifths stays the cheaper.
 func TestPoolNearFullOpensDir(t *testing.T) {
 	wd := &Workdir{Dir: t.TempDir()}
 	big := poolObjects()
-	for i := range 25 {
+	for i := range 40 {
 		big[fmt.Sprintf("drivers/b%02d.o", i)] = []string{"WIDE", "BIG"}
 	}
 	small := poolObjects()
-	for i := range 20 {
-		small[fmt.Sprintf("lib/o%02d.o", i)] = []string{"WIDE", "HALF"}
+	for i := range 32 {
+		small[fmt.Sprintf("lib/o%02d.o", i)] = []string{"WIDE", "MOST"}
 	}
 	writeObjects(t, wd.BuildDir(0), big, configOf(t, "CONFIG_WIDE=y", "CONFIG_BIG=y"))
-	writeObjects(t, wd.BuildDir(1), small, configOf(t, "CONFIG_WIDE=y", "# CONFIG_HALF is not set"))
+	writeObjects(t, wd.BuildDir(1), small, configOf(t, "CONFIG_WIDE=y", "# CONFIG_MOST is not set"))
 	p := newDirPool(wd, KernelSpec{}, 1)
 	p.free = func() (int64, error) { return 100 << 30, nil }
-	half := configOf(t, "CONFIG_WIDE=y", "CONFIG_HALF=y")
-	d, pred, err := p.take(half, Hash(half))
+	most := configOf(t, "CONFIG_WIDE=y", "CONFIG_MOST=y")
+	d, pred, err := p.take(most, Hash(most))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.n != 1 || pred.Objects != 20 {
-		t.Errorf("a flip of half of d1's objects went to d%d, %d objects predicted: want d1 and 20", d.n, pred.Objects)
+	if d.n != 1 || pred.Objects != 32 {
+		t.Errorf("a flip of four fifths of d1's objects went to d%d, %d objects predicted: want d1 and 32", d.n, pred.Objects)
 	}
 	p.give(d)
 	off := configOf(t, "# CONFIG_WIDE is not set")
