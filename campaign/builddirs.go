@@ -190,12 +190,11 @@ func (p *dirPool) take(c *kconfig.Config, hash string) (*buildDir, prediction, e
 		pred := p.predict(d, c)
 		choices = append(choices, choice{d, pred, pred.Objects})
 	}
-	byCost := func(a, b choice) int { return cmp.Compare(a.cost, b.cost) }
 	var fresh *buildDir
 	if len(p.dirs) < p.max && p.roomForOneMore() {
 		fresh = &buildDir{n: len(p.dirs), path: p.wd.BuildDir(len(p.dirs))}
-		ch := choice{fresh, p.predict(fresh, c), 0}
-		ch.cost = ch.pred.Objects
+		pred := p.predict(fresh, c)
+		ch := choice{fresh, pred, pred.Objects}
 		// When the cheapest built dir would recompile nine tenths of its
 		// objects or more, a new dir costs about the same (the objects
 		// of that dir) and keeps every built dir's state for a later
@@ -219,7 +218,7 @@ func (p *dirPool) take(c *kconfig.Config, hash string) (*buildDir, prediction, e
 	// Costs that differ by less than a twentieth of a clean build are the
 	// same: the least recently used dir takes the test, so a dir that
 	// holds a rare state keeps it.
-	least := slices.MinFunc(choices, byCost).cost
+	least := slices.MinFunc(choices, func(a, b choice) int { return cmp.Compare(a.cost, b.cost) }).cost
 	slack := p.largest() / 20
 	if least == 0 {
 		slack = 0 // nothing to rebuild beats anything

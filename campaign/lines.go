@@ -60,10 +60,17 @@ type earlyClean struct {
 	r   *runner
 	ctx context.Context
 
-	mu     sync.Mutex
-	key    string // the culprits of the build running, by name
+	mu  sync.Mutex
+	key string    // the culprits of the build running, by name
+	run *cleanRun // nil when none runs
+}
+
+// cleanRun is one clean build of earlyClean's: done is closed when it has
+// ended, with err.
+type cleanRun struct {
 	cancel context.CancelFunc
-	done   chan error
+	done   chan struct{}
+	err    error
 }
 
 func (r *runner) newEarlyClean(ctx context.Context) *earlyClean {
@@ -72,35 +79,31 @@ func (r *runner) newEarlyClean(ctx context.Context) *earlyClean {
 
 // offer starts the clean build of culprits unless it runs already,
 // stopping the one of other culprits.
-func (e *earlyClean) offer(culprits []int) {
-	names := e.r.cands.Names(culprits)
-	key := strings.Join(names, " ")
+func (e *earlyClean) offer(culprits []int) *cleanRun {
+	key := strings.Join(e.r.cands.Names(culprits), " ")
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.done != nil && key == e.key {
-		return
+	if e.run != nil && key == e.key {
+		return e.run
 	}
 	e.stopLocked()
 	ctx, cancel := context.WithCancel(e.ctx)
-	done := make(chan error, 1)
+	run := &cleanRun{cancel: cancel, done: make(chan struct{})}
 	q := cleanQuestion(e.r.cands.Options(culprits), 0)
 	go func() {
-		_, err := e.r.ask(ctx, q)
-		done <- err
+		defer close(run.done)
+		_, run.err = e.r.ask(ctx, q)
 	}()
-	e.key, e.cancel, e.done = key, cancel, done
+	e.key, e.run = key, run
+	return run
 }
 
 // wait waits for the clean build of culprits, started now if another
 // ran, and returns its error.
 func (e *earlyClean) wait(culprits []int) error {
-	e.offer(culprits)
-	e.mu.Lock()
-	done := e.done
-	e.mu.Unlock()
-	err := <-done
-	done <- err // for stop
-	return err
+	run := e.offer(culprits)
+	<-run.done
+	return run.err
 }
 
 // stop cancels the build running, if any, and waits for it to end.
@@ -111,12 +114,12 @@ func (e *earlyClean) stop() {
 }
 
 func (e *earlyClean) stopLocked() {
-	if e.done == nil {
+	if e.run == nil {
 		return
 	}
-	e.cancel()
-	<-e.done
-	e.key, e.cancel, e.done = "", nil, nil
+	e.run.cancel()
+	<-e.run.done
+	e.key, e.run = "", nil
 }
 
 // checkClean builds the base with the result's lines in a build dir of

@@ -32,12 +32,11 @@ type remote struct {
 }
 
 // jobMemory is the memory the workers' jobs ask for: a quarter more than
-// the largest build's peak seen in the campaign, on any worker, and
-// never less than memory_per_build or defaultJobMemoryMB. It is safe for
-// concurrent use.
+// the largest build's peak seen in the campaign, on any worker (or
+// memory_per_build), and never less than defaultJobMemoryMB. It is safe
+// for concurrent use.
 type jobMemory struct {
 	mu   sync.Mutex
-	mb   int64
 	peak int64 // the largest peak seen, in bytes
 }
 
@@ -45,14 +44,14 @@ type jobMemory struct {
 func (m *jobMemory) saw(peak int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.mb, m.peak = max(m.mb, jobMB(peak)), max(m.peak, peak)
+	m.peak = max(m.peak, peak)
 }
 
 // want is the request now, and the peak it comes from (0: none seen).
 func (m *jobMemory) want() (mb, peak int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.mb, m.peak
+	return max(jobMB(m.peak), defaultJobMemoryMB), m.peak
 }
 
 // jobMB is the memory, in megabytes, of a job for builds that peak at
@@ -123,8 +122,7 @@ func (r *runner) startSlurm(ctx context.Context) error {
 	for _, rec := range r.bySubset {
 		perBuild = max(perBuild, rec.PeakRSS)
 	}
-	mem := &jobMemory{mb: defaultJobMemoryMB}
-	mem.saw(perBuild)
+	mem := &jobMemory{peak: perBuild}
 	ws := make([]*worker, 0, r.count)
 	for range r.count {
 		ws = append(ws, <-r.free)
