@@ -1,13 +1,15 @@
 # kcmin's build, demo and tests. `make deps` installs the real components
-# (the LLVM toolchain, QEMU, a Linux 6.12 tree and Debian's configs) from
-# Debian's archive; every target that needs them depends on it.
+# (the LLVM toolchains 19 and 22, mold, GNU ld, QEMU, a Linux 6.12 tree and
+# Debian's configs) from Debian's archive; every target that needs them
+# depends on it.
 
 GO      ?= go
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CACHE   := $(CURDIR)/.cache
 LINUX_TARBALL := /usr/src/linux-source-6.12.tar.xz
 LINUX   := $(CACHE)/linux-source-6.12
-DEB_PKGS := clang-19 lld-19 llvm-19 qemu-system-x86 linux-source-6.12 \
+DEB_PKGS := clang-19 lld-19 llvm-19 clang-22 lld-22 llvm-22 mold binutils \
+	qemu-system-x86 linux-source-6.12 \
 	linux-config-6.12 bc bison flex libelf-dev libssl-dev cpio make gcc \
 	xz-utils ccache slurm-wlm munge
 # Debian's packages start their services on install (munged, slurmctld,

@@ -69,6 +69,7 @@ func (k *fakeKnowledge) Resolve(c *kconfig.Config) (*kconfig.Config, error) {
 	return c.Clone(), nil
 }
 func (k *fakeKnowledge) MenuPath(string) []string { return nil }
+func (k *fakeKnowledge) About(string) About       { return About{} }
 
 func (k *fakeKnowledge) MenuIndex(name string) int {
 	for i, n := range k.order {

@@ -76,9 +76,40 @@ func (r *runner) reportInput(final Final, res minimize.Result) *report.Input {
 		}
 		in.Base.Fragments = append(in.Base.Fragments, named)
 	}
+	// report.txt names no path of this machine: the tree, the workdir,
+	// the build dirs (here and on Slurm's nodes), the home dir, each as
+	// given and as the kernel's Makefile names it, symlinks resolved.
+	both := func(dirs ...string) []string {
+		var out []string
+		for _, d := range dirs {
+			out = append(out, d)
+			if resolved, err := filepath.EvalSymlinks(d); err == nil && resolved != filepath.Clean(d) {
+				out = append(out, resolved)
+			}
+		}
+		return out
+	}
+	in.Local = report.Local{
+		Source:    both(s.Kernel.Source),
+		BuildDirs: both(r.wd.Path("build")),
+		Work:      both(r.wd.Dir),
+	}
+	for i, d := range in.Local.BuildDirs {
+		in.Local.BuildDirs[i] = filepath.Join(d, "*")
+	}
+	if s.Slurm != nil && s.Slurm.BuildDir != "" {
+		in.Local.BuildDirs = append(in.Local.BuildDirs, filepath.Join(s.Slurm.BuildDir, strings.TrimSuffix(jobPrefix(r.wd.Dir), "-"), "*"))
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		in.Local.Home = both(home)
+	}
 	in.Culprits = r.culpritsOf(final.Lines)
-	in.Failure = r.failureLines()
+	for i, e := range explain(r.know, r.base, final.Lines) {
+		in.Culprits[i].Effects = e
+	}
+	in.Failure = r.failureLines(in.Local)
 	in.Versions = r.versions
+	in.Matrix = r.matrixRows
 	if bad, ok := r.badRecord(); ok {
 		in.Details = bad.Notes
 	}
@@ -238,8 +269,9 @@ func wallTime(spans []span, sum time.Duration) time.Duration {
 }
 
 // failureLines are the warnings of the bad build that the log patterns
-// matched, as the log has them; without patterns, the signature.
-func (r *runner) failureLines() []string {
+// matched, as the log has them less the local paths (report.Local.Clean),
+// each once; without patterns, the signature.
+func (r *runner) failureLines(local report.Local) []string {
 	bad, ok := r.badRecord()
 	if !ok {
 		return r.badSig
@@ -256,15 +288,16 @@ func (r *runner) failureLines() []string {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() && len(lines) < maxFailureLines {
 		line := strings.TrimSpace(sc.Text())
-		if seen[line] {
-			continue
-		}
 		for _, re := range pats {
-			if re.MatchString(line) {
-				seen[line] = true
-				lines = append(lines, line)
-				break
+			if !re.MatchString(line) {
+				continue
 			}
+			// The same warning with two build dirs' prefixes is one.
+			if clean, ok := local.Clean(line); ok && !seen[clean] {
+				seen[clean] = true
+				lines = append(lines, clean)
+			}
+			break
 		}
 	}
 	if len(lines) == 0 {

@@ -515,6 +515,7 @@ func knownKeys() map[string][]string {
 			m[sec.name] = append(m[sec.name], k.name)
 		}
 	}
+	m["matrix"] = matrixKeys
 	return m
 }
 
@@ -553,6 +554,7 @@ func rawType() reflect.Type {
 		}
 		secs[i] = reflect.StructField{Name: goName(sec.name), Type: reflect.StructOf(fields), Tag: reflect.StructTag(`toml:"` + sec.name + `"`)}
 	}
+	secs = append(secs, reflect.StructField{Name: "Matrix", Type: reflect.TypeOf([]map[string]toml.Primitive{}), Tag: `toml:"matrix"`})
 	return reflect.StructOf(secs)
 }
 

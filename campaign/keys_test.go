@@ -16,7 +16,8 @@ func sectionsOf(text string) map[string][]string {
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if strings.HasPrefix(line, "[") {
-			sec, _, _ = strings.Cut(strings.TrimPrefix(line, "["), "]")
+			// [[matrix]] entries are one section too.
+			sec, _, _ = strings.Cut(strings.TrimLeft(line, "["), "]")
 			continue
 		}
 		if k, _, ok := strings.Cut(line, " = "); ok {

@@ -40,6 +40,9 @@ type Knowledge interface {
 	// config, in the words of menuconfig's help: "KASAN_INLINE=y needs
 	// KASAN [=n]". "" when it cannot tell.
 	Explain(resolved *kconfig.Config, name, want string) string
+	// About is what Kconfig tells a reader of the symbol; zero when the
+	// tree does not define it.
+	About(name string) About
 	// Resolve resolves a config in-process as make olddefconfig does.
 	Resolve(c *kconfig.Config) (*kconfig.Config, error)
 	// CheckInput checks a config file the user gave against the
@@ -47,4 +50,19 @@ type Knowledge interface {
 	// would drop, by file and line (kconfig.Tree.CheckValues). unknown
 	// are the entries of symbols the tree does not define.
 	CheckInput(c *kconfig.Config) (unknown []kconfig.Entry, err error)
+}
+
+// About is what Kconfig tells a reader of a symbol.
+type About struct {
+	// Prompt is the text of its first prompt; "" when it has none, and
+	// menuconfig does not show it.
+	Prompt string
+	// Help is the first sentence of its help text, on one line.
+	Help string
+	// At is its first definition, relative to the root of the tree:
+	// "lib/Kconfig.debug:560".
+	At string
+	// Names are the symbols its definitions name: its dependencies, its
+	// defaults' values and conditions, and those that select or imply it.
+	Names []string
 }

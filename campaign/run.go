@@ -50,6 +50,11 @@ type Options struct {
 	// "" for this program.
 	Exe string
 
+	// BuildMatrix builds the result with the campaign's [[matrix]]
+	// variants that the matrix journal does not hold yet, also when
+	// the campaign itself is only replayed (kcmin matrix).
+	BuildMatrix bool
+
 	// replayOnly answers from the journal alone: the report of a finished
 	// campaign, without building anything.
 	replayOnly bool
@@ -165,6 +170,8 @@ type runner struct {
 	status   Status
 	finished bool     // the result is written
 	versions []string // the kernel's, the toolchain's and QEMU's, for the report
+	// matrixRows are what the toolchains did with the result.
+	matrixRows []report.VariantRow
 }
 
 // Run runs or resumes a campaign to its end.
@@ -245,6 +252,12 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 	if !opts.replayOnly {
 		if err := checkTools(s, r.checks); err != nil {
 			return nil, err
+		}
+		// Hours before the matrix builds: a variant that will not.
+		for _, v := range s.Matrix {
+			if missing := variantTools(v, s.Kernel.MakeVars); missing != "" {
+				fmt.Fprintf(r.log, "note: the toolchain %s of the matrix cannot be set up: %s\n", v.Name, missing)
+			}
 		}
 		if s.Slurm != nil {
 			if err := preflightSlurm(ctx, s.Slurm); err != nil {
@@ -671,6 +684,29 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	if err := r.checkClean(ctx, &final, problem.Confirmations()); err != nil {
 		return nil, r.stop(ctx, err)
 	}
+	// The report explains each line from the Kconfig tree, which a
+	// replay (kcmin report) has not read yet; without it, it says less.
+	if r.know == nil && final.Verified {
+		if err := r.readTree(ctx); err != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	if len(r.spec.Matrix) == 0 {
+		return r.finish(final, res)
+	}
+	// The result is written before the toolchains build, which may take
+	// hours, and again with their rows.
+	replay := r.opts.replayOnly && !r.opts.BuildMatrix
+	if !replay {
+		if sum, err := r.finish(final, res); err != nil {
+			return sum, err
+		}
+	}
+	rows, err := r.runMatrix(ctx, final, replay)
+	if err != nil {
+		return nil, r.stop(ctx, err)
+	}
+	r.matrixRows = rows
 	return r.finish(final, res)
 }
 

@@ -35,7 +35,9 @@ type Spec struct {
 	Search  SearchSpec
 	Workers WorkersSpec
 	Slurm   *SlurmSpec // nil without a [slurm] section: tests run here
-	Workdir string     // absolute
+	// Matrix are the toolchains the result is built with at the end.
+	Matrix  []Variant
+	Workdir string // absolute
 }
 
 // SlurmSpec is the [slurm] section: each worker holds a job of a Slurm
@@ -238,7 +240,7 @@ func load(path string, checkInputs bool) (*Spec, error) {
 	if err != nil {
 		return nil, inputError(fmt.Errorf("read campaign file: %w", err))
 	}
-	l := &loader{file: path, dir: filepath.Dir(abs), checkInputs: checkInputs}
+	l := &loader{file: path, dir: filepath.Dir(abs), checkInputs: checkInputs, text: string(text)}
 	raw := reflect.New(rawType()).Elem()
 	l.md, err = toml.Decode(string(text), raw.Addr().Interface())
 	if err != nil {
@@ -270,6 +272,7 @@ func load(path string, checkInputs bool) (*Spec, error) {
 
 type loader struct {
 	file        string // as the user named it, for messages
+	text        string
 	dir         string // relative paths are relative to this
 	checkInputs bool
 	md          toml.MetaData
@@ -302,6 +305,7 @@ func (l *loader) spec(raw reflect.Value) *Spec {
 			sec.check(l, s)
 		}
 	}
+	l.loadMatrix(raw.FieldByName("Matrix").Addr().Interface().(*[]map[string]toml.Primitive), s)
 	return s
 }
 
@@ -335,6 +339,18 @@ func (l *loader) line(key string) int {
 	if i := strings.IndexByte(parts[len(parts)-1], '['); i > 0 {
 		parts[len(parts)-1] = parts[len(parts)-1][:i]
 	}
+	elem := -1
+	if name, idx, ok := strings.Cut(parts[0], "["); ok {
+		// An entry of an array of tables: matrix[1].name.
+		n, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
+		if err != nil {
+			return 0
+		}
+		parts[0], elem = name, n
+	}
+	if elem >= 0 {
+		return l.entryLine(parts[0], elem, parts[1:])
+	}
 	p, ok := l.lines[parts[0]]
 	if !ok {
 		return 0
@@ -357,6 +373,34 @@ func (l *loader) line(key string) int {
 	return 0
 }
 
+// entryLine finds a key of the n-th entry of an array of tables
+// ([[matrix]]) in the text, or the entry's header without a key: the
+// library's positions do not tell the entries apart.
+func (l *loader) entryLine(table string, n int, key []string) int {
+	header, seen := 0, -1
+	for i, line := range strings.Split(l.text, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "["):
+			if seen == n {
+				return header
+			}
+			if strings.HasPrefix(t, "[["+table+"]]") {
+				seen++
+				header = i + 1
+			}
+		case seen == n && len(key) > 0:
+			if k, _, ok := strings.Cut(t, "="); ok && strings.TrimSpace(k) == key[0] {
+				return i + 1
+			}
+		}
+	}
+	if seen == n {
+		return header
+	}
+	return 0
+}
+
 // probe fails to decode on purpose: the library's error carries the line
 // of the key being decoded, which it gives no other way.
 type probe struct{}
@@ -373,6 +417,9 @@ func (l *loader) unknownKeys() {
 			continue
 		}
 		reported = append(reported, key)
+		if key[0] == "matrix" {
+			continue // loadMatrix names its unknown keys
+		}
 		if _, ok := knownKeys[key[0]]; !ok {
 			if len(key) == 1 && l.md.Type(key...) == "Hash" {
 				l.errorf(key.String(), "unknown section [%s]; sections are %s", key[0], strings.Join(slices.Sorted(maps.Keys(knownKeys)), ", "))
@@ -670,6 +717,7 @@ func (s *Spec) canonical(tree []treeFact) ([]byte, error) {
 			}
 		}
 	}
+	s.canonicalMatrix(&b)
 	return b.Bytes(), nil
 }
 

@@ -46,6 +46,22 @@ func Report(ctx context.Context, dir string, opts Options) (*Summary, error) {
 	return Run(ctx, s, opts)
 }
 
+// Matrix builds a finished campaign's result with each of its
+// [[matrix]] toolchains that has no row yet, and writes result/ again
+// with their rows. The campaign's tests come from its journal.
+func Matrix(ctx context.Context, dir string, opts Options) (*Summary, error) {
+	s, err := LoadWorkdir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Matrix) == 0 {
+		return nil, inputError(fmt.Errorf("%s: the campaign lists no toolchains: add [[matrix]] entries to its campaign file and run kcmin run again", dir))
+	}
+	opts.Workdir = s.Workdir
+	opts.replayOnly, opts.BuildMatrix = true, true
+	return Run(ctx, s, opts)
+}
+
 // WriteStatus prints what a workdir's campaign has done and what is left.
 // It reads the workdir without locking it, so it works while a campaign
 // runs there. The journal is the ground truth, as for kcmin report: a

@@ -3,6 +3,8 @@ package campaign
 import (
 	"io"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/kcmin/kcmin/kconfig"
@@ -98,4 +100,71 @@ func (k *treeKnowledge) CheckInput(c *kconfig.Config) ([]kconfig.Entry, error) {
 // Explain takes want as a .config literal; kconfig takes the value.
 func (k *treeKnowledge) Explain(resolved *kconfig.Config, name, want string) string {
 	return k.tree.Evaluate(resolved).Explain(name, entryOf(name, want).Value)
+}
+
+func (k *treeKnowledge) About(name string) About {
+	s := k.tree.Lookup(name)
+	if s == nil || !s.Defined() {
+		return About{}
+	}
+	var a About
+	if ps := s.Prompts(); len(ps) > 0 {
+		a.Prompt = ps[0].Text
+		// A choice's member says little alone: "Access normal".
+		if ch := s.Choice(); ch != nil && ch.Prompt != nil && ch.Prompt.Text != "" {
+			a.Prompt = ch.Prompt.Text + ": " + a.Prompt
+		}
+	}
+	for _, m := range s.Menus {
+		if h := m.Help(); strings.TrimSpace(h) != "" {
+			a.Help = firstSentence(h)
+			break
+		}
+	}
+	syms := s.DirDep.Symbols(nil)
+	for _, p := range s.Props {
+		switch p.Kind {
+		case kconfig.PropDefault:
+			syms = p.Cond.Symbols(p.Expr.Symbols(syms))
+		case kconfig.PropPrompt, kconfig.PropMenu:
+			syms = p.Cond.Symbols(syms)
+		}
+	}
+	syms = append(append(syms, s.SelectedBy...), s.ImpliedBy...)
+	for _, n := range syms {
+		if n != s && n.Name != "" && !slices.Contains(a.Names, n.Name) {
+			a.Names = append(a.Names, n.Name)
+		}
+	}
+	a.At = kconfig.Pos{File: k.DefinedIn(name), Line: s.Pos().Line}.String()
+	return a
+}
+
+// maxSentence bounds the help a report quotes, in bytes.
+const maxSentence = 200
+
+// firstSentence is the first sentence of a help text's first paragraph,
+// on one line: up to a full stop before a space, or the paragraph.
+func firstSentence(help string) string {
+	para, _, _ := strings.Cut(strings.TrimSpace(help), "\n\n")
+	text := strings.Join(strings.Fields(para), " ")
+	for i := 0; i < len(text); i++ {
+		if text[i] != '.' || (i+1 < len(text) && text[i+1] != ' ') {
+			continue
+		}
+		// "e.g." and "i.e." end no sentence.
+		if w := text[max(0, i-3):i]; w == "e.g" || w == "i.e" {
+			continue
+		}
+		text = text[:i+1]
+		break
+	}
+	if len(text) > maxSentence {
+		cut := strings.LastIndexByte(text[:maxSentence], ' ')
+		if cut <= 0 {
+			cut = maxSentence
+		}
+		text = text[:cut] + " ..."
+	}
+	return text
 }

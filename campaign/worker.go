@@ -68,6 +68,9 @@ type finding struct {
 	// rebuilt the objects it compiled; nil for a remote worker's.
 	objs    *build.Objects
 	rebuilt []string
+	// timedOut and failed say how make ended: killed at the build
+	// timeout, or not with status 0.
+	timedOut, failed bool
 }
 
 // run runs the job: place, build, judge. An error is a fault around the
@@ -118,6 +121,7 @@ func (w *worker) run(ctx context.Context, j job) (finding, error) {
 			return f, fmt.Errorf("build %s: %w", what, err)
 		}
 		f.built, f.buildMS, f.peakRSS = true, f.buildMS+art.Duration.Milliseconds(), art.PeakRSS
+		f.timedOut, f.failed = art.TimedOut, !art.OK()
 		if objs, err := build.ReadObjects(j.build, j.objs); err == nil {
 			f.objs, f.rebuilt = objs, objs.BuiltSince(since)
 		}

@@ -36,6 +36,37 @@ type Option struct {
 	// it is needed for them (whether the failure needs it too cannot be
 	// asked: the base with them and without it is no config).
 	NeededFor []string
+	// Effects are what the line turns on or off besides itself; zero
+	// when it changes nothing else.
+	Effects Effects
+}
+
+// Effects is what a line of the result turns on or off besides itself,
+// as Kconfig resolves it: the symbols, visible or not, whose values
+// differ between the base with the result and the base with the result
+// without the line. Neither the culprits' own symbols count nor what
+// differs only because another culprit needs this one (NeededFor).
+type Effects struct {
+	Changes []Change `json:"changes"` // sorted by name
+	// Telling is the change that says most of what the line does (the
+	// campaign's rule picks it), Text Kconfig's words of it: the prompt
+	// of a visible symbol, else the first sentence of its help; "" when
+	// it has neither.
+	Telling Change `json:"telling"`
+	Text    string `json:"text,omitempty"`
+	// Hidden says that the telling symbol has no prompt: menuconfig does
+	// not show it, and no fragment sets it.
+	Hidden bool `json:"hidden,omitempty"`
+	// At is where the telling symbol is defined: "lib/Kconfig.debug:560".
+	At string `json:"defined_at,omitempty"`
+}
+
+// Change is a symbol's value without a line and with it: literals as
+// .config writes them (y, m, n, 0x10, "text"), "" when it has none.
+type Change struct {
+	Name string `json:"name"` // without CONFIG_
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // Base is the config the culprits go on top of.
@@ -134,6 +165,13 @@ type Input struct {
 	// its own, from nothing, as the reproducer builds: "reproduces",
 	// "gone", or why it could not be judged; "" when it was not built so.
 	CleanBuild string
+	// Matrix are the toolchains the result was built with, the
+	// campaign's own first; empty when the campaign lists none.
+	Matrix []VariantRow
+	// Local names the paths of the reporter's machine: report.txt
+	// rewrites the lines it quotes without them; result.json keeps
+	// every path as given.
+	Local Local
 	Stats
 }
 
@@ -189,6 +227,11 @@ type Result struct {
 	// NeededFor maps a line of the result to the lines that do not take
 	// their values without it.
 	NeededFor map[string][]string `json:"needed_for,omitempty"`
+	// Matrix is what each toolchain did with the result.
+	Matrix []VariantRow `json:"matrix,omitempty"`
+	// Effects maps a line of the result to what it turns on or off
+	// besides itself, for the lines that change anything else.
+	Effects map[string]Effects `json:"effects,omitempty"`
 }
 
 // Layout is where every fragment goes and how the failure is reproduced.
@@ -465,6 +508,7 @@ func Make(in *Input) (Layout, Result) {
 	if rate := in.FlakeRate(); rate >= 0 {
 		r.FlakeRate = &rate
 	}
+	r.Matrix = in.Matrix
 	for _, o := range in.Culprits {
 		r.Minimal = append(r.Minimal, o.Line)
 		if len(o.NeededFor) > 0 {
@@ -472,6 +516,12 @@ func Make(in *Input) (Layout, Result) {
 				r.NeededFor = map[string][]string{}
 			}
 			r.NeededFor[o.Line] = linesOf(in.Culprits, o.NeededFor)
+		}
+		if len(o.Effects.Changes) > 0 {
+			if r.Effects == nil {
+				r.Effects = map[string]Effects{}
+			}
+			r.Effects[o.Line] = o.Effects
 		}
 	}
 	if r.Fragments == nil {

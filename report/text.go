@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -10,6 +12,9 @@ import (
 // Text is report.txt: plain text for a mailing list, no line wider than
 // Width. Commands are wrapped with backslash-newline, so they still paste
 // into a shell; log lines are wrapped with an indented continuation.
+// The lines it quotes (the failure, the oracle's details, the notes, the
+// versions) name no path of in.Local, each once (Local.CleanLines), and
+// the commands no home dir.
 func Text(in *Input, l Layout) string {
 	var b strings.Builder
 	para := func(text string) {
@@ -24,20 +29,20 @@ func Text(in *Input, l Layout) string {
 	para(fmt.Sprintf("kcmin: %s on top of %s reproduce%s the failure.",
 		plural(n, "option"), describeBase(in), map[bool]string{true: "s"}[n == 1]))
 
-	if len(in.Failure) > 0 {
+	if failure := in.Local.CleanLines(in.Failure); len(failure) > 0 {
 		para("The failure, as the bad config shows it:")
 		b.WriteByte('\n')
-		for _, f := range in.Failure {
+		for _, f := range failure {
 			for _, line := range wrapHanging(f, "  ", "      ", Width) {
 				b.WriteString(line + "\n")
 			}
 		}
 	}
 
-	if len(in.Details) > 0 {
+	if details := in.Local.CleanLines(in.Details); len(details) > 0 {
 		para("What the oracle saw of the bad config:")
 		b.WriteByte('\n')
-		for _, d := range in.Details {
+		for _, d := range details {
 			for _, line := range wrapHanging(d, "  ", "      ", Width) {
 				b.WriteString(line + "\n")
 			}
@@ -47,7 +52,7 @@ func Text(in *Input, l Layout) string {
 	para("To reproduce it from a clean tree:")
 	b.WriteByte('\n')
 	for _, c := range l.Commands {
-		for _, line := range wrapCommand(c, Width) {
+		for _, line := range wrapCommand(in.Local.homeless(c), Width) {
 			b.WriteString(line + "\n")
 		}
 	}
@@ -70,7 +75,8 @@ func Text(in *Input, l Layout) string {
 	case in.Verified && c == "reproduces":
 		para("The base with these options was built from nothing in a build dir of its own, as the commands above build it, and reproduced the failure.")
 	case in.Verified && c != "" && c != "gone":
-		para("The clean build of the base with these options could not be judged: " + c + ". It reproduced in the campaign's incremental builds.")
+		why, _ := in.Local.Clean(c)
+		para("The clean build of the base with these options could not be judged: " + why + ". It reproduced in the campaign's incremental builds.")
 	}
 	for _, o := range in.Culprits {
 		if len(o.NeededFor) > 0 {
@@ -79,11 +85,26 @@ func Text(in *Input, l Layout) string {
 				map[bool]string{true: "its", false: "their"}[len(o.NeededFor) == 1]))
 		}
 	}
-	for _, note := range in.Notes {
+	if slices.ContainsFunc(in.Culprits, func(o Option) bool { return len(o.Effects.Changes) > 0 }) {
+		para("What each option turns on or off besides itself, as Kconfig resolves the base with all the options and without that one:")
+		b.WriteByte('\n')
+		for _, o := range in.Culprits {
+			for _, line := range wrapHanging(effectsLine(o), "  ", "    ", Width) {
+				b.WriteString(line + "\n")
+			}
+		}
+	}
+	for _, note := range in.Local.CleanLines(in.Notes) {
 		para(note)
 	}
-	if len(in.Versions) > 0 {
-		para("Built with " + strings.Join(in.Versions, ", ") + ".")
+	if versions := in.Local.CleanLines(in.Versions); len(versions) > 0 {
+		para("Built with " + strings.Join(versions, ", ") + ".")
+	}
+	if rows := matrixText(in); len(rows) > 0 {
+		para(rows[0])
+		for _, line := range rows[1:] {
+			b.WriteString(line + "\n")
+		}
 	}
 	para(statsLine(in))
 	return b.String()
@@ -322,4 +343,208 @@ func sizeText(b int64) string {
 		return fmt.Sprintf("%d MB", b>>20)
 	}
 	return fmt.Sprintf("%d kB", b>>10)
+}
+
+// Local names the paths of the reporter's machine, which report.txt, sent
+// to a mailing list, must not show: a reader there opens init/main.c, not
+// /home/me/linux/init/main.c, and cannot open a test's build.log at all.
+// Each field may name a dir more than once, as given and with its
+// symlinks resolved (the kernel's Makefile names its trees by their real
+// paths).
+type Local struct {
+	// Source is the kernel tree: a path under it becomes relative to it,
+	// as the kernel's own messages give it (init/main.c:1230:22).
+	Source []string
+	// BuildDirs are make's O= dirs: a path under one becomes relative to
+	// it, as kbuild names its objects (vmlinux.o). A "*" stands for one
+	// name of a path: WORKDIR/build/* is every build dir of a campaign.
+	BuildDirs []string
+	// Work is the campaign's workdir: a path under it that is in no
+	// build dir (a test's build.log, the oracle's logs) is no file a
+	// reader can open. A line that says nothing but where such a file is
+	// ("build: log: PATH") is dropped, such a path in parentheses is
+	// dropped with them, and any other becomes its file name.
+	Work []string
+	// Home is the user's home dir: any other path under it starts with
+	// ~ instead.
+	Home []string
+}
+
+// Clean rewrites a line for report.txt so that it names none of the
+// local paths, and reports false when nothing is left worth printing:
+// the line said only where a file of the workdir is. A dir is matched
+// anywhere in the line, at path boundaries only (/src/linux is not in
+// /src/linux-next/x or /x/src/linux), and the longest that matches wins,
+// so that a path in a build dir inside the workdir becomes relative to
+// the build dir.
+func (l Local) Clean(line string) (string, bool) {
+	dirs := l.dirs()
+	if len(dirs) == 0 {
+		return line, true
+	}
+	// bare is the line without the workdir's paths, to tell whether
+	// anything but labels is left.
+	var out, bare []byte
+	work := false
+	for i := 0; i < len(line); {
+		best, end := -1, 0
+		if line[i] == '/' && pathStart(line, i) {
+			for k, d := range dirs {
+				if j, ok := d.match(line, i); ok && j > end {
+					best, end = k, j
+				}
+			}
+		}
+		if best < 0 {
+			out, bare = append(out, line[i]), append(bare, line[i])
+			i++
+			continue
+		}
+		rest := end
+		for rest < len(line) && isPathByte(line[rest]) {
+			rest++
+		}
+		sub := line[end:rest] // "" or "/..." under the dir
+		switch dirs[best].kind {
+		case inTree:
+			rel := strings.TrimPrefix(sub, "/")
+			if rel == "" {
+				rel = "."
+			}
+			out, bare = append(out, rel...), append(bare, rel...)
+			i = rest
+		case inHome:
+			out, bare = append(out, '~'), append(bare, '~')
+			i = end
+		case inWork:
+			work = true
+			if i > 0 && line[i-1] == '(' && rest < len(line) && line[rest] == ')' {
+				out = []byte(strings.TrimRight(string(out[:len(out)-1]), " "))
+				bare = []byte(strings.TrimRight(string(bare[:len(bare)-1]), " "))
+				i = rest + 1
+				continue
+			}
+			name := "WORKDIR"
+			if strings.Trim(sub, "/") != "" {
+				name = filepath.Base(sub)
+			}
+			out = append(out, name...)
+			i = rest
+		}
+	}
+	if work && labelsOnly.Match(bare) {
+		return "", false
+	}
+	return string(out), true
+}
+
+// CleanLines cleans each line (Clean) and keeps, in their order, those
+// with something left that differ from every line before them once
+// cleaned: the same warning twice in a log, or with two build dirs'
+// prefixes, is quoted once.
+func (l Local) CleanLines(lines []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, line := range lines {
+		c, ok := l.Clean(line)
+		if ok && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// homeless writes the home dir of the words of a shell command that are
+// not quoted as ~, which the reader's shell expands to theirs; a quoted
+// word keeps it, since ~ would not expand there.
+func (l Local) homeless(cmd string) string {
+	if len(l.Home) == 0 {
+		return cmd
+	}
+	words := shellSplit(cmd)
+	for i, w := range words {
+		if !strings.ContainsAny(w, `'"`) {
+			words[i], _ = Local{Home: l.Home}.Clean(w)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// labelsOnly matches what is left of a line that named a file of the
+// workdir and said nothing else: "build: log: ".
+var labelsOnly = regexp.MustCompile(`^\s*([\w.+-]+:\s*)*$`)
+
+type localKind int
+
+const (
+	inTree localKind = iota // the source tree or a build dir: paths relative to it
+	inWork                  // the workdir: no path a reader can open
+	inHome                  // the home dir: ~
+)
+
+// A localDir is one dir of a Local, split at its "*"s.
+type localDir struct {
+	parts []string
+	kind  localKind
+}
+
+func (l Local) dirs() []localDir {
+	var out []localDir
+	for kind, dirs := range [][]string{inTree: append(slices.Clone(l.Source), l.BuildDirs...), inWork: l.Work, inHome: l.Home} {
+		for _, d := range dirs {
+			d = filepath.Clean(d)
+			if !filepath.IsAbs(d) || d == "/" {
+				continue
+			}
+			out = append(out, localDir{parts: strings.Split(d, "*"), kind: localKind(kind)})
+		}
+	}
+	return out
+}
+
+// match reports where the dir ends when line names it, or a path under
+// it, at i: a "*" takes one name or more of its bytes, and the dir ends
+// where its last name does.
+func (d localDir) match(line string, i int) (int, bool) {
+	pos := i
+	for k, lit := range d.parts {
+		if k > 0 {
+			n := pos
+			for n < len(line) && line[n] != '/' && isPathByte(line[n]) {
+				n++
+			}
+			if n == pos {
+				return 0, false
+			}
+			pos = n
+		}
+		if !strings.HasPrefix(line[pos:], lit) {
+			return 0, false
+		}
+		pos += len(lit)
+	}
+	if pos < len(line) && line[pos] != '/' && isPathByte(line[pos]) {
+		return 0, false
+	}
+	return pos, true
+}
+
+// pathStart says whether an absolute path starts at line[i]: after a byte
+// that no path has, or glued to a flag (-I/src/linux/include).
+func pathStart(line string, i int) bool {
+	if i == 0 || !isPathByte(line[i-1]) {
+		return true
+	}
+	k := i
+	for k > 0 && isPathByte(line[k-1]) {
+		k--
+	}
+	return line[k] == '-' && !strings.Contains(line[k:i], "/")
+}
+
+// isPathByte says whether b can be part of a path as logs write them:
+// not a space, quote, bracket or the colon before a line number.
+func isPathByte(b byte) bool {
+	return b >= 0x80 || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("/._-+~@%", b) >= 0
 }

@@ -4,6 +4,7 @@
 //	kcmin run [-c minimize.toml] [-w WORKDIR] [-q] [--new]
 //	kcmin status WORKDIR
 //	kcmin report WORKDIR
+//	kcmin matrix WORKDIR
 //	kcmin check -c FILE [--config PATH | --base] [-w WORKDIR] [-q]
 //	kcmin --version
 //
@@ -36,6 +37,7 @@ Usage:
                                                    run or resume a campaign
   kcmin status WORKDIR                             what is done, what is left
   kcmin report WORKDIR                             write WORKDIR/result again
+  kcmin matrix WORKDIR                             build the result with each [[matrix]] toolchain
   kcmin check -c FILE [--config PATH | --base]     judge one config once
   kcmin worker JOBFILE                             one test on a Slurm node (kcmin runs it)
   kcmin --version                                  the version and revision
@@ -67,6 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"run":    cmdRun,
 		"status": cmdStatus,
 		"report": cmdReport,
+		"matrix": cmdMatrix,
 		"check":  cmdCheck,
 		"worker": cmdWorker,
 	}
@@ -280,6 +283,33 @@ Example:
 		return err
 	}
 	sum, err := campaign.Report(ctx, fs.Arg(0), campaign.Options{})
+	if sum != nil {
+		fmt.Fprint(stdout, sum.Report)
+		fmt.Fprintf(stderr, "result: %s\n", sum.ResultDir)
+	}
+	return err
+}
+
+func cmdMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("matrix", "[-q] WORKDIR", `Builds the result of a finished campaign (base + its minimal config) with
+each toolchain its campaign file lists in [[matrix]] entries, each in a
+build dir of its own, judges it with the campaign's oracle, and writes
+WORKDIR/result again with a row per toolchain: reproduces, gone, does not
+build, timed out, could not be set up (a tool missing), or does not
+stick (an option of the result that this toolchain's Kconfig refuses).
+kcmin run does the same at the end of a campaign that lists variants.
+Rows are journalled in WORKDIR/matrix: stopped and run again, it builds
+only what has no row yet.
+
+Example:
+  kcmin matrix kcmin-work`, stderr)
+	quiet := fs.Bool("q", false, "print no progress")
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	disp := campaign.NewDisplay(os.Stderr, *quiet)
+	sum, err := campaign.Matrix(ctx, fs.Arg(0), campaign.Options{Log: disp, Progress: disp.Progress})
+	disp.Close()
 	if sum != nil {
 		fmt.Fprint(stdout, sum.Report)
 		fmt.Fprintf(stderr, "result: %s\n", sum.ResultDir)

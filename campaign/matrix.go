@@ -1,0 +1,538 @@
+package campaign
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kcmin/kcmin/build"
+	"github.com/kcmin/kcmin/kconfig"
+	"github.com/kcmin/kcmin/oracle"
+	"github.com/kcmin/kcmin/report"
+)
+
+// What a variant did with the result, as result.json and the matrix's
+// journal spell it.
+const (
+	variantReproduces = "reproduces"
+	variantGone       = "gone"
+	variantNoBuild    = "does not build"
+	variantTimedOut   = "timed out"
+	variantNoSetup    = "could not be set up"
+	variantNotStuck   = "does not stick"
+	variantUnresolved = "unresolved"
+)
+
+// matrixDir holds the variants' folders and their journal.
+const matrixDir = "matrix"
+
+// matrixRecord is one line of matrix/journal.jsonl: a variant built and
+// judged with the result.
+type matrixRecord struct {
+	// Key is the digest of what decides the row: the variant's make
+	// variables and linker, the target, the base and the result's lines.
+	Key     string `json:"key"`
+	Variant string `json:"variant"`
+	report.VariantRow
+	// TimeoutMS is the timeout the build had: a row that timed out is
+	// built again under a longer one.
+	TimeoutMS int64  `json:"timeout_ms"`
+	Time      string `json:"time"`
+}
+
+// runMatrix builds base + the result's lines with each variant of the
+// campaign, in a build dir of its own, judges them with the campaign's
+// oracle, and returns the rows for the report: the campaign's own
+// toolchain first, from the clean build of the result. A variant whose
+// row the matrix journal holds is not built again; replayOnly builds
+// none at all.
+func (r *runner) runMatrix(ctx context.Context, final Final, replayOnly bool) ([]report.VariantRow, error) {
+	if len(r.spec.Matrix) == 0 || !final.Verified || len(final.Lines) == 0 {
+		return nil, nil
+	}
+	opts := make([]Option, len(final.Lines))
+	for i, l := range final.Lines {
+		opts[i] = l.Option
+	}
+	req := apply(r.base, opts)
+	var input bytes.Buffer
+	if err := req.Write(&input); err != nil {
+		return nil, err
+	}
+	known, err := readMatrixJournal(r.wd.Path(matrixDir, journalFile))
+	if err != nil {
+		return nil, err
+	}
+	rows := []report.VariantRow{r.ownRow(final)}
+	type todo struct {
+		v   Variant
+		key string
+		at  int
+	}
+	var queue []todo
+	for _, v := range r.spec.Matrix {
+		key := r.variantKey(v, input.Bytes())
+		rec, ok := known[key]
+		switch {
+		case ok && !(rec.Result == variantTimedOut && rec.TimeoutMS < v.Timeout.Milliseconds()):
+			rows = append(rows, rec.VariantRow)
+			continue
+		case replayOnly:
+			rows = append(rows, report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker, Result: "not built yet: kcmin matrix builds it"})
+			continue
+		}
+		// Every missing tool is named before anything builds.
+		if missing := variantTools(v, r.spec.Kernel.MakeVars); missing != "" {
+			row := report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker, Result: variantNoSetup,
+				Detail: missing}
+			fmt.Fprintf(r.log, "matrix: %s cannot be set up: %s\n", v.Name, row.Detail)
+			rows = append(rows, row)
+			continue
+		}
+		queue = append(queue, todo{v, key, len(rows)})
+		rows = append(rows, report.VariantRow{})
+	}
+	for _, t := range queue {
+		row, err := r.buildVariant(ctx, t.v, opts, input.Bytes())
+		if err != nil {
+			return nil, err
+		}
+		rows[t.at] = row
+		rec := matrixRecord{Key: t.key, Variant: t.v.Name, VariantRow: row, TimeoutMS: t.v.Timeout.Milliseconds(),
+			Time: time.Now().UTC().Format(time.RFC3339Nano)}
+		if err := appendMatrixRecord(r.wd.Path(matrixDir, journalFile), rec); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(r.log, "matrix: %s: %s\n", t.v.Name, rowText(row))
+	}
+	return rows, nil
+}
+
+func rowText(row report.VariantRow) string {
+	if row.Detail == "" {
+		return row.Result
+	}
+	return row.Result + ": " + row.Detail
+}
+
+// ownRow is the campaign's own toolchain: the clean build of the result
+// is its build with it.
+func (r *runner) ownRow(final Final) report.VariantRow {
+	row := report.VariantRow{Name: "campaign", Vars: r.spec.Kernel.MakeVars, Versions: r.versions, Own: true, Result: final.Clean}
+	switch final.Clean {
+	case "reproduces":
+		row.Result = variantReproduces
+	case "gone":
+		row.Result = variantGone
+	case "":
+		row.Result = variantReproduces
+	default:
+		row.Result, row.Detail = variantUnresolved, final.Clean
+	}
+	row.ELF = elfSummaries(r.wd.CleanDir())
+	return row
+}
+
+// variantKey is the digest of what decides a variant's row.
+func (r *runner) variantKey(v Variant, config []byte) string {
+	h := sha256.New()
+	for _, part := range [][]string{{r.spec.Kernel.Source, r.spec.Kernel.Arch, r.spec.Kernel.Target, v.VmlinuxOLinker}, v.Vars(r.spec.Kernel.MakeVars)} {
+		for _, s := range part {
+			h.Write([]byte(s))
+			h.Write([]byte{0})
+		}
+		h.Write([]byte{1})
+	}
+	h.Write(config)
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// buildVariant resolves, builds and judges the result with one variant.
+// An error is a fault around it (ctx done, a disk full); anything the
+// toolchain does is a row.
+func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, input []byte) (report.VariantRow, error) {
+	row := report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker}
+	dir := r.wd.Path(matrixDir, v.Name)
+	bdir := r.wd.Path("build", "matrix-"+v.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return row, err
+	}
+	vars := v.Vars(r.spec.Kernel.BuildVars())
+	if v.VmlinuxOLinker != "" {
+		ld, err := writeLinkWrapper(filepath.Join(dir, "ld"), v, vars)
+		if err != nil {
+			return row, err
+		}
+		vars = append(vars, "LD="+ld)
+	}
+	m := *r.make
+	m.Vars, m.Timeout, m.Wrap, m.Cgroup = vars, v.Timeout, nil, ""
+	r.phase("matrix: " + v.Name + ": resolving")
+	env, err := m.KconfigEnv(ctx)
+	if err == nil {
+		if tv, err := build.Toolchain(ctx, env); err == nil {
+			row.Versions = []string{tv.CC, tv.LD}
+		}
+	}
+	if v.VmlinuxOLinker != "" {
+		row.Versions = append(row.Versions, "vmlinux.o: "+linkerVersion(ctx, linkerProgram(v.VmlinuxOLinker, vars)))
+	}
+	logf, err := os.Create(filepath.Join(dir, "resolve.log"))
+	if err != nil {
+		return row, err
+	}
+	text, err := m.Resolve(ctx, bdir, input, logf)
+	logf.Close()
+	if ctx.Err() != nil {
+		return row, ctx.Err()
+	}
+	if err != nil {
+		row.Result, row.Detail = variantNoSetup, fmt.Sprintf("make olddefconfig: %v", err)
+		return row, nil
+	}
+	if err := os.WriteFile(filepath.Join(dir, "resolved.config"), text, 0o644); err != nil {
+		return row, err
+	}
+	resolved, _, err := kconfig.ReadConfig(bytes.NewReader(text), filepath.Join(dir, "resolved.config"))
+	if err != nil {
+		return row, fmt.Errorf("matrix %s: %w", v.Name, err)
+	}
+	// Kconfig probes the compiler: an option of the result may not exist
+	// or be allowed under this toolchain. That is no "gone".
+	if names, _ := notStuck(nil, resolved, opts); len(names) > 0 {
+		var know Knowledge
+		if env != nil {
+			know, _ = r.variantKnowledge(ctx, env)
+		}
+		_, why := notStuck(know, resolved, opts)
+		row.Result, row.Detail = variantNotStuck, strings.Join(why, "; ")
+		return row, nil
+	}
+	w := &worker{make: &m, target: r.spec.Kernel.Target, checks: r.checks, resolveDir: bdir}
+	r.phase("matrix: " + v.Name + ": building")
+	f, err := w.run(ctx, job{dir: dir, config: text, build: bdir, phase: func(what string) { r.phase("matrix: " + v.Name + ": " + what) }})
+	if err != nil {
+		return row, err
+	}
+	row.BuildSeconds = float64(f.buildMS) / 1000
+	row.ELF = elfSummaries(bdir)
+	j := f.judgement.Against(r.match, r.badSig)
+	row.Signature = j.Signature
+	switch {
+	case f.timedOut:
+		row.Result, row.Detail = variantTimedOut, "after "+(time.Duration(f.buildMS)*time.Millisecond).Round(time.Second).String()
+	case f.failed && r.spec.Oracle.Build == oracle.WantSucceed:
+		row.Result, row.Detail = variantNoBuild, firstError(filepath.Join(dir, "build.log"), bdir, r.spec.Kernel.Source)
+	case j.Verdict == oracle.Reproduces:
+		row.Result = variantReproduces
+	case j.Verdict == oracle.Gone:
+		row.Result, row.Detail = variantGone, j.Reason
+	default:
+		row.Result, row.Detail = variantUnresolved, j.Reason
+	}
+	return row, nil
+}
+
+// variantKnowledge reads the Kconfig tree as the variant's toolchain
+// sees it, to explain what did not stick.
+func (r *runner) variantKnowledge(ctx context.Context, env map[string]string) (Knowledge, error) {
+	load := r.opts.Knowledge
+	if load == nil {
+		load = parseTree
+	}
+	return load(ctx, r.spec, env)
+}
+
+// elfSummaries reads vmlinux.o and vmlinux of a build dir, those there.
+func elfSummaries(dir string) map[string]report.ELFFacts {
+	out := map[string]report.ELFFacts{}
+	for _, name := range []string{"vmlinux.o", "vmlinux"} {
+		if s, err := oracle.SummarizeELF(filepath.Join(dir, name)); err == nil {
+			out[name] = report.ELFFacts(s)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+var errorLine = regexp.MustCompile(`(?i)\berror\b:`)
+
+// firstError is the first error line of a build log, paths relative to
+// the build dir and the tree, as a maintainer reads it.
+func firstError(log, dir, source string) string {
+	f, err := os.Open(log)
+	if err != nil {
+		return "the build failed"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	last := ""
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "make") {
+			continue
+		}
+		if errorLine.MatchString(line) {
+			return oracle.Normalize(line, dir, source)
+		}
+		last = line
+	}
+	if last != "" {
+		return oracle.Normalize(last, dir, source)
+	}
+	return "the build failed"
+}
+
+// llvmOf reads LLVM= the way the kernel's Makefile does: a prefix (a
+// directory), a suffix (-22), or plain names; ok says LLVM= is set.
+func llvmOf(vars []string) (prefix, suffix string, ok bool) {
+	for _, v := range vars {
+		if val, found := strings.CutPrefix(v, "LLVM="); found && val != "" && val != "0" {
+			prefix, suffix, ok = "", "", true
+			switch {
+			case strings.HasSuffix(val, "/"):
+				prefix = val
+			case strings.HasPrefix(val, "-"):
+				suffix = val
+			}
+		}
+	}
+	return prefix, suffix, ok
+}
+
+// varOf is the last value vars give NAME.
+func varOf(vars []string, name string) (string, bool) {
+	val, found := "", false
+	for _, v := range vars {
+		if s, ok := strings.CutPrefix(v, name+"="); ok {
+			val, found = s, true
+		}
+	}
+	return val, found
+}
+
+// linkerProgram is the program a vmlinux.o linker names, with the
+// variant's LLVM= for lld.
+func linkerProgram(linker string, vars []string) string {
+	switch linker {
+	case "mold":
+		return "ld.mold"
+	case "bfd":
+		return "ld.bfd"
+	}
+	prefix, suffix, _ := llvmOf(vars)
+	return prefix + "ld.lld" + suffix
+}
+
+// defaultLinker is what the kernel's Makefile makes LD with vars.
+func defaultLinker(vars []string) string {
+	if ld, ok := varOf(vars, "LD"); ok {
+		return ld
+	}
+	if prefix, suffix, ok := llvmOf(vars); ok {
+		return prefix + "ld.lld" + suffix
+	}
+	cross, _ := varOf(vars, "CROSS_COMPILE")
+	return cross + "ld"
+}
+
+// variantTools checks the programs a variant builds with: the compiler,
+// the linkers and LLVM's binutils that its make variables name, and the
+// linker of vmlinux.o. It returns a line that names those missing and
+// the Debian packages that have them, or "".
+func variantTools(v Variant, campaign []string) string {
+	vars := v.Vars(campaign)
+	var progs []string
+	prefix, suffix, llvm := llvmOf(vars)
+	if llvm {
+		for _, p := range []string{"clang", "ld.lld", "llvm-ar", "llvm-nm", "llvm-objcopy", "llvm-readelf", "llvm-strip"} {
+			progs = append(progs, prefix+p+suffix)
+		}
+	}
+	for _, name := range []string{"CC", "LD", "AR", "NM", "OBJCOPY"} {
+		if val, ok := varOf(vars, name); ok {
+			if f := strings.Fields(val); len(f) > 0 {
+				progs = append(progs, f[len(f)-1])
+			}
+		}
+	}
+	if !llvm {
+		if _, ok := varOf(vars, "CC"); !ok {
+			progs = append(progs, "gcc")
+		}
+		progs = append(progs, defaultLinker(vars))
+	}
+	if v.VmlinuxOLinker != "" {
+		progs = append(progs, linkerProgram(v.VmlinuxOLinker, vars))
+	}
+	var missing, pkgs []string
+	for _, p := range progs {
+		if strings.Contains(p, "$(") || slices.Contains(missing, p) {
+			continue // make expands it: nothing to look up here
+		}
+		if _, err := exec.LookPath(p); err != nil {
+			missing = append(missing, p)
+			if pkg := toolPackage(p); pkg != "" && !slices.Contains(pkgs, pkg) {
+				pkgs = append(pkgs, pkg)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	line := strings.Join(missing, ", ") + " not found"
+	if len(pkgs) > 0 {
+		line += " (Debian: apt-get install " + strings.Join(pkgs, " ") + ")"
+	}
+	return line
+}
+
+var versioned = regexp.MustCompile(`^(clang|ld\.lld|llvm-[a-z]+)-([0-9]+)$`)
+
+// toolPackage is the Debian package of a toolchain program; "" when
+// kcmin does not know it.
+func toolPackage(prog string) string {
+	base := filepath.Base(prog)
+	if m := versioned.FindStringSubmatch(base); m != nil {
+		switch {
+		case m[1] == "clang":
+			return "clang-" + m[2]
+		case m[1] == "ld.lld":
+			return "lld-" + m[2]
+		default:
+			return "llvm-" + m[2]
+		}
+	}
+	switch {
+	case base == "clang":
+		return "clang"
+	case base == "ld.lld":
+		return "lld"
+	case strings.HasPrefix(base, "llvm-"):
+		return "llvm"
+	case base == "ld.mold" || base == "mold":
+		return "mold"
+	case base == "ld" || base == "ld.bfd" || base == "ld.gold":
+		return "binutils"
+	case base == "gcc" || strings.HasPrefix(base, "gcc-"):
+		return base
+	}
+	return ""
+}
+
+var linkerVersionRE = regexp.MustCompile(`^(?:Debian )?(LLD [0-9][^ ]*|mold [0-9][^ ]*|GNU ld .*)`)
+
+// linkerVersion is a linker's own name for itself: "mold 1.10.1".
+func linkerVersion(ctx context.Context, prog string) string {
+	var out bytes.Buffer
+	code, err := build.Run(ctx, build.Cmd{Argv: []string{prog, "-v"}, Stdout: &out, Stderr: &out, Timeout: 30 * time.Second})
+	line, _, _ := strings.Cut(strings.TrimSpace(out.String()), "\n")
+	if err != nil || code != 0 || line == "" {
+		return prog
+	}
+	if m := linkerVersionRE.FindStringSubmatch(line); m != nil {
+		return m[1]
+	}
+	return line
+}
+
+// writeLinkWrapper writes the LD that sends the link of vmlinux.o (ld -r
+// ... -o vmlinux.o) to the variant's linker and every other link, and
+// every question Kconfig asks of LD (--version), to the linker the
+// variant would use anyway: the config stays what it is.
+func writeLinkWrapper(path string, v Variant, vars []string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	text := fmt.Sprintf(`#!/bin/sh
+# kcmin: vmlinux.o is linked by %[1]s, every other link by %[2]s.
+prev=
+for a in "$@"; do
+	if [ "$prev" = -o ] && [ "$a" = vmlinux.o ]; then
+		exec %[1]s "$@"
+	fi
+	prev=$a
+done
+exec %[2]s "$@"
+`, shellQuote(linkerProgram(v.VmlinuxOLinker, vars)), shellQuote(defaultLinker(vars)))
+	if old, err := os.ReadFile(abs); err == nil && string(old) == text {
+		return abs, nil
+	}
+	if err := os.WriteFile(abs, []byte(text), 0o755); err != nil {
+		return "", fmt.Errorf("matrix %s: %w", v.Name, err)
+	}
+	return abs, nil
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>()*?[]#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// readMatrixJournal reads the matrix's rows by key; a torn last line is
+// no row.
+func readMatrixJournal(path string) (map[string]matrixRecord, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]matrixRecord{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]matrixRecord{}
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		var rec matrixRecord
+		if len(bytes.TrimSpace(line)) == 0 || json.Unmarshal(line, &rec) != nil || rec.Key == "" {
+			continue
+		}
+		out[rec.Key] = rec
+	}
+	return out, nil
+}
+
+// appendMatrixRecord appends a row and fsyncs it, after cutting a torn
+// last line.
+func appendMatrixRecord(path string, rec matrixRecord) error {
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	keep := int64(bytes.LastIndexByte(data, '\n') + 1)
+	if err := f.Truncate(keep); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(append(line, '\n'), keep); err != nil {
+		return err
+	}
+	return f.Sync()
+}
