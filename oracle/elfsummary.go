@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // ELFSummary is what a toolchain comparison reads of one ELF file: the
@@ -18,7 +19,8 @@ type ELFSummary struct {
 	// file does not define elsewhere, sorted.
 	Undefined []string `json:"undefined,omitempty"`
 	// Sections counts the symbols in each instrumentation section
-	// (coverage counters, sanitizer and tracing tables), by section name.
+	// (coverage counters, sanitizer and tracing tables), by section name;
+	// gcov's counter arrays, which live in .bss, as "__gcov0.*".
 	Sections map[string]int `json:"sections,omitempty"`
 }
 
@@ -53,12 +55,18 @@ func SummarizeELF(path string) (ELFSummary, error) {
 				s.Undefined = append(s.Undefined, sym.Name)
 			}
 		case int(sym.Section) < len(f.Sections) && sym.Section < elf.SHN_LORESERVE:
-			if name := f.Sections[sym.Section].Name; instrumentation.MatchString(name) {
-				if s.Sections == nil {
-					s.Sections = map[string]int{}
+			name := f.Sections[sym.Section].Name
+			if !instrumentation.MatchString(name) {
+				// gcov's counters live in .bss, one array a file.
+				if !strings.HasPrefix(sym.Name, "__gcov0.") {
+					continue
 				}
-				s.Sections[name]++
+				name = "__gcov0.*"
 			}
+			if s.Sections == nil {
+				s.Sections = map[string]int{}
+			}
+			s.Sections[name]++
 		}
 	}
 	slices.Sort(s.Undefined)
