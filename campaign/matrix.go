@@ -33,6 +33,9 @@ const (
 	variantNoSetup    = "could not be set up"
 	variantNotStuck   = "does not stick"
 	variantUnresolved = "unresolved"
+	// variantNotBuilt is a row kcmin report shows for a variant that
+	// kcmin matrix has not built yet.
+	variantNotBuilt = "not built yet"
 )
 
 // matrixDir holds the variants' folders and their journal.
@@ -89,16 +92,19 @@ func (r *runner) runMatrix(ctx context.Context, final Final, replayOnly bool) ([
 		case ok && !(rec.Result == variantTimedOut && rec.TimeoutMS < v.Timeout.Milliseconds()):
 			rows = append(rows, rec.VariantRow)
 			continue
-		case replayOnly:
-			rows = append(rows, report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker, Result: "not built yet: kcmin matrix builds it"})
-			continue
 		}
 		// Every missing tool is named before anything builds.
 		if missing := variantTools(v, r.spec.Kernel.MakeVars); missing != "" {
 			row := report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker, Result: variantNoSetup,
 				Detail: missing}
-			fmt.Fprintf(r.log, "matrix: %s cannot be set up: %s\n", v.Name, row.Detail)
+			if !replayOnly {
+				fmt.Fprintf(r.log, "matrix: %s cannot be set up: %s\n", v.Name, row.Detail)
+			}
 			rows = append(rows, row)
+			continue
+		}
+		if replayOnly {
+			rows = append(rows, report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker, Result: variantNotBuilt})
 			continue
 		}
 		queue = append(queue, todo{v, key, len(rows)})
@@ -130,7 +136,13 @@ func rowText(row report.VariantRow) string {
 // ownRow is the campaign's own toolchain: the clean build of the result
 // is its build with it.
 func (r *runner) ownRow(final Final) report.VariantRow {
-	row := report.VariantRow{Name: "campaign", Vars: r.spec.Kernel.MakeVars, Versions: r.versions, Own: true, Result: final.Clean}
+	row := report.VariantRow{Name: "campaign", Vars: r.spec.Kernel.MakeVars, Own: true, Result: final.Clean}
+	for _, v := range r.versions {
+		// The toolchain's: the kernel's and QEMU's are no part of it.
+		if !strings.HasPrefix(v, "Linux ") && !strings.HasPrefix(v, "QEMU ") {
+			row.Versions = append(row.Versions, v)
+		}
+	}
 	switch final.Clean {
 	case "reproduces":
 		row.Result = variantReproduces
@@ -232,7 +244,7 @@ func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, inp
 	row.Signature = j.Signature
 	switch {
 	case f.timedOut:
-		row.Result, row.Detail = variantTimedOut, "after "+(time.Duration(f.buildMS)*time.Millisecond).Round(time.Second).String()
+		row.Result, row.Detail = variantTimedOut, "after "+shortDuration(time.Duration(f.buildMS)*time.Millisecond)
 	case f.failed && r.spec.Oracle.Build == oracle.WantSucceed:
 		row.Result, row.Detail = variantNoBuild, firstError(filepath.Join(dir, "build.log"), bdir, r.spec.Kernel.Source)
 	case j.Verdict == oracle.Reproduces:

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -40,9 +41,10 @@ type ELFFacts struct {
 // maxUndefined bounds the undefined symbols a row names.
 const maxUndefined = 3
 
-// matrixText is the toolchain table of report.txt: a paragraph per
-// toolchain, its result and versions, then what its ELF files show
-// beside the campaign's own.
+// matrixText is the toolchain table of report.txt: one line per
+// toolchain with its result and the versions it used, then a paragraph
+// for each row with more to say: why, and what its ELF files show
+// beside the campaign's own build.
 func matrixText(in *Input) []string {
 	if len(in.Matrix) == 0 {
 		return nil
@@ -54,23 +56,103 @@ func matrixText(in *Input) []string {
 			own = &in.Matrix[i]
 		}
 	}
+	cells := [][]string{{"toolchain", "result", "compiler", "linker", "vmlinux.o"}}
 	for _, row := range in.Matrix {
-		line := row.Name + ": " + row.Result
-		if detail, ok := in.Local.Clean(row.Detail); ok && detail != "" {
-			line += " (" + detail + ")"
+		result := row.Result
+		if row.Result == "timed out" && row.Detail != "" {
+			result += ", " + strings.TrimPrefix(row.Detail, "after ")
 		}
-		if len(row.Versions) > 0 {
-			line += "; " + strings.Join(row.Versions, ", ")
+		cc, ld, vo := "", "", ""
+		for _, v := range row.Versions {
+			switch v = shortVersion(v); {
+			case strings.HasPrefix(v, "vmlinux.o: "):
+				vo = strings.TrimPrefix(v, "vmlinux.o: ")
+			case cc == "":
+				cc = v
+			default:
+				ld = v
+			}
 		}
+		cells = append(cells, []string{row.Name, result, cc, ld, vo})
+	}
+	// Too wide for a mail: the versions go with each row's words.
+	rows := table(cells)
+	inline := slices.ContainsFunc(rows, func(l string) bool { return len(l) > Width })
+	if inline {
+		for i := range cells {
+			cells[i] = cells[i][:2]
+		}
+		rows = table(cells)
+	}
+	out = append(out, rows...)
+	out = append(out, "")
+	for _, row := range in.Matrix {
+		var what []string
 		if len(row.Vars) > 0 {
-			line += "; make " + strings.Join(row.Vars, " ")
+			what = append(what, "make "+strings.Join(row.Vars, " "))
 		}
-		out = append(out, wrapHanging(line, "  ", "      ", Width)...)
+		if inline && len(row.Versions) > 0 {
+			what = append(what, strings.Join(row.Versions, ", "))
+		}
+		if detail, ok := in.Local.Clean(row.Detail); ok && detail != "" && row.Result != "timed out" {
+			what = append(what, detail)
+		}
 		if facts := elfText(row, own); facts != "" {
-			out = append(out, wrapHanging(facts, "      ", "      ", Width)...)
+			what = append(what, facts)
+		}
+		if len(what) > 0 {
+			out = append(out, wrapHanging(row.Name+": "+strings.Join(what, "; "), "  ", "      ", Width)...)
 		}
 	}
 	return out
+}
+
+// table lays cells out in columns two spaces apart, indented by two,
+// without the columns that are empty in every row but the header.
+func table(cells [][]string) []string {
+	used := make([]bool, len(cells[0]))
+	width := make([]int, len(cells[0]))
+	for r, row := range cells {
+		for c, cell := range row {
+			used[c] = used[c] || r > 0 && cell != ""
+			width[c] = max(width[c], len(cell))
+		}
+	}
+	var out []string
+	for _, row := range cells {
+		var b strings.Builder
+		b.WriteString("  ")
+		for c, cell := range row {
+			if !used[c] {
+				continue
+			}
+			b.WriteString(cell)
+			b.WriteString(strings.Repeat(" ", width[c]-len(cell)+2))
+		}
+		out = append(out, strings.TrimRight(b.String(), " "))
+	}
+	return out
+}
+
+var (
+	clangWords = regexp.MustCompile(`^(?:\S+ )?clang version ([0-9][^ ]*)`)
+	gnuWords   = regexp.MustCompile(`^(GNU ld|gcc) \(.*\) ([0-9][^ ]*)$`)
+)
+
+// shortVersion fits a tool's name for itself into a table cell:
+// "clang version 19.1.7" as "clang 19.1.7", "GNU ld (GNU Binutils for
+// Debian) 2.40" as "GNU ld 2.40".
+func shortVersion(v string) string {
+	prefix := ""
+	if rest, ok := strings.CutPrefix(v, "vmlinux.o: "); ok {
+		prefix, v = "vmlinux.o: ", rest
+	}
+	if m := clangWords.FindStringSubmatch(v); m != nil {
+		v = "clang " + m[1]
+	} else if m := gnuWords.FindStringSubmatch(v); m != nil {
+		v = m[1] + " " + m[2]
+	}
+	return prefix + v
 }
 
 // elfText says which non-weak symbols a row's vmlinux.o and vmlinux
