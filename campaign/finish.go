@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -110,6 +111,12 @@ func (r *runner) reportInput(final Final, res minimize.Result) *report.Input {
 	in.Failure = r.failureLines(in.Local)
 	in.Versions = r.versions
 	in.Matrix = r.matrixRows
+	if data, err := os.ReadFile(r.wd.Path(bisectDir, "result.json")); err == nil {
+		var b report.Bisect
+		if json.Unmarshal(data, &b) == nil && b.Line != "" {
+			in.Bisect = &b
+		}
+	}
 	if bad, ok := r.badRecord(); ok {
 		in.Details = bad.Notes
 	}

@@ -118,7 +118,7 @@ func (r *runner) runMatrix(ctx context.Context, final Final, replayOnly bool) ([
 		rows[t.at] = row
 		rec := matrixRecord{Key: t.key, Variant: t.v.Name, VariantRow: row, TimeoutMS: t.v.Timeout.Milliseconds(),
 			Time: time.Now().UTC().Format(time.RFC3339Nano)}
-		if err := appendMatrixRecord(r.wd.Path(matrixDir, journalFile), rec); err != nil {
+		if err := appendJSONLine(r.wd.Path(matrixDir, journalFile), rec); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(r.log, "matrix: %s: %s\n", t.v.Name, rowText(row))
@@ -520,10 +520,10 @@ func readMatrixJournal(path string) (map[string]matrixRecord, error) {
 	return out, nil
 }
 
-// appendMatrixRecord appends a row and fsyncs it, after cutting a torn
-// last line.
-func appendMatrixRecord(path string, rec matrixRecord) error {
-	line, err := json.Marshal(rec)
+// appendJSONLine appends v as a line of a journal (the matrix's, the
+// bisection's) and fsyncs it, after cutting a torn last line.
+func appendJSONLine(path string, v any) error {
+	line, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}

@@ -168,6 +168,8 @@ type Input struct {
 	// Matrix are the toolchains the result was built with, the
 	// campaign's own first; empty when the campaign lists none.
 	Matrix []VariantRow
+	// Bisect is what kcmin bisect found; nil before it ran.
+	Bisect *Bisect
 	// Local names the paths of the reporter's machine: report.txt
 	// rewrites the lines it quotes without them; result.json keeps
 	// every path as given.
@@ -229,6 +231,8 @@ type Result struct {
 	NeededFor map[string][]string `json:"needed_for,omitempty"`
 	// Matrix is what each toolchain did with the result.
 	Matrix []VariantRow `json:"matrix,omitempty"`
+	// Bisect is the commit kcmin bisect found.
+	Bisect *Bisect `json:"bisect,omitempty"`
 	// Effects maps a line of the result to what it turns on or off
 	// besides itself, for the lines that change anything else.
 	Effects map[string]Effects `json:"effects,omitempty"`
@@ -508,7 +512,7 @@ func Make(in *Input) (Layout, Result) {
 	if rate := in.FlakeRate(); rate >= 0 {
 		r.FlakeRate = &rate
 	}
-	r.Matrix = in.Matrix
+	r.Matrix, r.Bisect = in.Matrix, in.Bisect
 	for _, o := range in.Culprits {
 		r.Minimal = append(r.Minimal, o.Line)
 		if len(o.NeededFor) > 0 {

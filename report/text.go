@@ -100,6 +100,9 @@ func Text(in *Input, l Layout) string {
 	if versions := in.Local.CleanLines(in.Versions); len(versions) > 0 {
 		para("Built with " + strings.Join(versions, ", ") + ".")
 	}
+	if in.Bisect != nil {
+		para(bisectText(in.Bisect))
+	}
 	if rows := matrixText(in); len(rows) > 0 {
 		para(rows[0])
 		for _, line := range rows[1:] {

@@ -5,6 +5,7 @@
 //	kcmin status WORKDIR
 //	kcmin report WORKDIR
 //	kcmin matrix WORKDIR
+//	kcmin bisect -w WORKDIR --good REV --bad REV [--fixed]
 //	kcmin check -c FILE [--config PATH | --base] [-w WORKDIR] [-q]
 //	kcmin --version
 //
@@ -38,6 +39,7 @@ Usage:
   kcmin status WORKDIR                             what is done, what is left
   kcmin report WORKDIR                             write WORKDIR/result again
   kcmin matrix WORKDIR                             build the result with each [[matrix]] toolchain
+  kcmin bisect -w WORKDIR --good REV --bad REV     find the commit that broke (or --fixed) it
   kcmin check -c FILE [--config PATH | --base]     judge one config once
   kcmin worker JOBFILE                             one test on a Slurm node (kcmin runs it)
   kcmin --version                                  the version and revision
@@ -70,6 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"status": cmdStatus,
 		"report": cmdReport,
 		"matrix": cmdMatrix,
+		"bisect": cmdBisect,
 		"check":  cmdCheck,
 		"worker": cmdWorker,
 	}
@@ -312,6 +315,50 @@ Example:
 	disp.Close()
 	if sum != nil {
 		fmt.Fprint(stdout, sum.Report)
+		fmt.Fprintf(stderr, "result: %s\n", sum.ResultDir)
+	}
+	return err
+}
+
+func cmdBisect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("bisect", "-w WORKDIR --good REV --bad REV [--fixed] [--source DIR] [--config FILE] [--drop-missing] [-q]", `Bisects the commits of a kernel git tree between REVs with the base and
+the campaign's minimal config (or --config), built and judged as the
+campaign's tests are: a commit is bad when the failure reproduces with
+the campaign's signature, good when it is gone, and skipped (git bisect
+skip) when it cannot be judged: the config does not stick there, an
+option is not defined there, the build fails for another reason. It runs
+git bisect in a worktree of its own (WORKDIR/bisect/tree) and never
+touches your checkout or branch. --fixed looks for the commit that made
+the failure go: --bad is then the older revision. Stop it at any time
+and run it again: no judged commit is built twice. The result goes to
+WORKDIR/bisect/result.json and the end of report.txt.
+
+Example:
+  kcmin bisect -w kcmin-work --good v6.11 --bad v6.12
+  kcmin bisect -w kcmin-work --fixed --bad v6.12 --good v6.13-rc1`, stderr)
+	work := fs.String("w", "", "the campaign's workdir")
+	good := fs.String("good", "", "a revision without the failure")
+	bad := fs.String("bad", "", "a revision with the failure")
+	fixed := fs.Bool("fixed", false, "find the commit that fixed the failure (--bad older than --good)")
+	source := fs.String("source", "", "the kernel git tree (default: the campaign's kernel.source)")
+	config := fs.String("config", "", "a fragment to put on the base instead of the campaign's minimal config")
+	drop := fs.Bool("drop-missing", false, "build a commit without the options its Kconfig does not define, instead of skipping it")
+	quiet := fs.Bool("q", false, "print no progress")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *work == "" || *good == "" || *bad == "" {
+		fmt.Fprintln(stderr, "kcmin bisect: -w, --good and --bad are needed")
+		return errUsage
+	}
+	disp := campaign.NewDisplay(os.Stderr, *quiet)
+	res, sum, err := campaign.Bisect(ctx, *work, campaign.BisectOptions{Good: *good, Bad: *bad, Fixed: *fixed, Source: *source,
+		Config: *config, DropMissing: *drop, Log: disp, Progress: disp.Progress})
+	disp.Close()
+	if res != nil {
+		fmt.Fprintf(stdout, "%s\n%d commits judged, %d skipped; %s\n", res.Line, res.Steps, res.Skips, res.Sure)
+	}
+	if sum != nil {
 		fmt.Fprintf(stderr, "result: %s\n", sum.ResultDir)
 	}
 	return err
