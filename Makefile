@@ -8,7 +8,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CACHE   := $(CURDIR)/.cache
 LINUX_TARBALL := /usr/src/linux-source-6.12.tar.xz
 LINUX   := $(CACHE)/linux-source-6.12
-DEB_PKGS := clang-19 lld-19 llvm-19 clang-22 lld-22 llvm-22 mold binutils \
+DEB_PKGS := clang-19 lld-19 llvm-19 clang-22 lld-22 llvm-22 mold binutils git \
 	qemu-system-x86 linux-source-6.12 \
 	linux-config-6.12 bc bison flex libelf-dev libssl-dev cpio make gcc \
 	xz-utils ccache slurm-wlm munge

@@ -1,14 +1,18 @@
 package campaign
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -264,5 +268,74 @@ func TestBisectFlaky(t *testing.T) {
 	}
 	if res.Confirmed == 0 || !strings.Contains(res.Sure, "flaky") {
 		t.Errorf("%d good verdicts confirmed, sure %q", res.Confirmed, res.Sure)
+	}
+}
+
+// TestBisectKill9 kills kcmin bisect with SIGKILL at random moments and
+// runs it again each time until it ends: it must name the planted
+// commit, and its journal must hold each judged commit once.
+func TestBisectKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a campaign, then a bisection killed again and again")
+	}
+	tree, c := bisectRepo(t)
+	work := bisectCampaign(t, tree, c[18], "")
+	exe := filepath.Join(t.TempDir(), "kcmin")
+	if out, err := exec.Command("go", "build", "-o", exe, "../cmd/kcmin").CombinedOutput(); err != nil {
+		t.Fatalf("build kcmin: %v\n%s", err, out)
+	}
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewSource(seed))
+	kills := 0
+	for round := 0; ; round++ {
+		if round == 50 {
+			t.Fatal("the bisection did not end in 50 rounds")
+		}
+		cmd := exec.Command(exe, "bisect", "-q", "-w", work, "--good", c[1], "--bad", c[18])
+		cmd.Env = append(os.Environ(), "FAKE_BUILD_SECONDS=0.3")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("round %d: %v\n%s", round, err, out.String())
+			}
+		case <-time.After(time.Duration(50+rng.Intn(2500)) * time.Millisecond):
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			kills++
+			continue
+		}
+		break
+	}
+	if kills == 0 {
+		t.Error("the bisection was never killed: the test proves nothing")
+	}
+	data, err := os.ReadFile(filepath.Join(work, bisectDir, "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res BisectResult
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(work, bisectDir, journalFile)
+	steps, err := readBisectJournal(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, _ := os.ReadFile(journal)
+	t.Logf("%d kills; %s in %d steps, %d journalled", kills, res.Line, res.Steps, len(steps))
+	if res.First != c[13] {
+		t.Errorf("first bad commit %s, want %s", res.First, c[13])
+	}
+	if n := strings.Count(string(lines), "\n"); n != len(steps) {
+		t.Errorf("the journal holds %d lines for %d commits: a commit was judged twice", n, len(steps))
 	}
 }
