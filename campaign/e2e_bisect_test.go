@@ -127,10 +127,9 @@ func bisectHistory(t *testing.T, linux, repo string) []string {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	if _, err := os.Stat(filepath.Join(repo, ".git")); err == nil {
-		if log := run("git", "log", "--format=%s", "--reverse", "main"); log == strings.Join(subjects, "\n") {
-			return strings.Split(run("git", "rev-list", "--reverse", "main"), "\n")
-		}
+	if log, err := exec.Command("git", "-C", repo, "log", "--format=%s", "--reverse", "main").Output(); err == nil &&
+		strings.TrimSpace(string(log)) == strings.Join(subjects, "\n") {
+		return strings.Split(run("git", "rev-list", "--reverse", "main"), "\n")
 	}
 	if err := os.RemoveAll(repo); err != nil {
 		t.Fatal(err)
@@ -171,7 +170,8 @@ func bisectHistory(t *testing.T, linux, repo string) []string {
 			edit("kernel/printk/printk_safe.c", "asmlinkage int vprintk(const char *fmt, va_list args)\n{\n",
 				"asmlinkage int vprintk(const char *fmt, va_list args)\n{\n\tint "+plantedWarning+";\n\n")
 		}
-		run("git", "add", "-A")
+		// Debian's tree ignores everything at its top (/*): -f.
+		run("git", "add", "-A", "-f")
 		run("git", "commit", "-q", "-m", subject)
 	}
 	return strings.Split(run("git", "rev-list", "--reverse", "main"), "\n")

@@ -181,7 +181,7 @@ func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, inp
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return row, err
 	}
-	vars := v.Vars(r.spec.Kernel.BuildVars())
+	vars := v.buildVars(r.spec.Kernel)
 	if v.VmlinuxOLinker != "" {
 		ld, err := writeLinkWrapper(filepath.Join(dir, "ld"), v, vars)
 		if err != nil {
@@ -255,6 +255,13 @@ func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, inp
 		row.Result, row.Detail = variantUnresolved, j.Reason
 	}
 	return row, nil
+}
+
+// buildVars are the make variables of the variant's builds: with
+// ccache, the variant's own compiler compiles through it.
+func (v Variant) buildVars(k KernelSpec) []string {
+	k.MakeVars = v.Vars(k.MakeVars)
+	return k.BuildVars()
 }
 
 // variantKnowledge reads the Kconfig tree as the variant's toolchain

@@ -265,3 +265,13 @@ func TestMatrixFake(t *testing.T) {
 		t.Errorf("kcmin report lost the matrix:\n%s", sum.Report)
 	}
 }
+
+// TestVariantCcache: with ccache, a variant's builds compile through
+// ccache with the variant's own compiler.
+func TestVariantCcache(t *testing.T) {
+	k := KernelSpec{MakeVars: []string{"LLVM=-19"}, Ccache: true}
+	v := Variant{Name: "clang-22", MakeVars: []string{"LLVM=-22"}}
+	if got := v.buildVars(k); !slices.Equal(got, []string{"LLVM=-22", "CC=ccache clang-22"}) {
+		t.Errorf("BuildVars = %q", got)
+	}
+}
