@@ -57,7 +57,13 @@ func Text(in *Input, l Layout) string {
 		}
 	}
 
+	these := "these options"
+	if n == 1 {
+		these = "this option"
+	}
 	switch {
+	case in.Verified && in.OneMinimal && n == 1:
+		para("Verified: the base with this option reproduces the failure, and without it the failure is gone (1-minimal).")
 	case in.Verified && in.OneMinimal && slices.ContainsFunc(in.Culprits, func(o Option) bool { return len(o.NeededFor) > 0 }):
 		para(fmt.Sprintf("Verified: the base with these %s reproduces the failure, and without any one of them it is gone or another of them does not take its value (1-minimal).",
 			plural(n, "option")))
@@ -65,18 +71,18 @@ func Text(in *Input, l Layout) string {
 		para(fmt.Sprintf("Verified: the base with these %s reproduces the failure, and without any one of them it is gone (1-minimal).",
 			plural(n, "option")))
 	case in.Verified:
-		para("Verified: the base with these options reproduces the failure. NOT 1-minimal: without one of them the failure stays, or that could not be tested.")
+		para("Verified: the base with " + these + " reproduces the failure. NOT 1-minimal: without one of them the failure stays, or that could not be tested.")
 	case in.CleanBuild == "gone":
-		para("NOT VERIFIED: the base with these options reproduced the failure in incremental builds, but not in a clean build of its own, as the commands above build it. Treat the result with care.")
+		para("NOT VERIFIED: the base with " + these + " reproduced the failure in incremental builds, but not in a clean build of its own, as the commands above build it. Treat the result with care.")
 	default:
-		para("NOT VERIFIED: the base with these options did not reproduce the failure when tested again, or could not be tested. Treat the result with care.")
+		para("NOT VERIFIED: the base with " + these + " did not reproduce the failure when tested again, or could not be tested. Treat the result with care.")
 	}
 	switch c := in.CleanBuild; {
 	case in.Verified && c == "reproduces":
-		para("The base with these options was built from nothing in a build dir of its own, as the commands above build it, and reproduced the failure.")
+		para("The base with " + these + " was built from nothing in a build dir of its own, as the commands above build it, and reproduced the failure.")
 	case in.Verified && c != "" && c != "gone":
 		why, _ := in.Local.Clean(c)
-		para("The clean build of the base with these options could not be judged: " + why + ". It reproduced in the campaign's incremental builds.")
+		para("The clean build of the base with " + these + " could not be judged: " + why + ". It reproduced in the campaign's incremental builds.")
 	}
 	for _, o := range in.Culprits {
 		if len(o.NeededFor) > 0 {
