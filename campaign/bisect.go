@@ -516,7 +516,8 @@ func (b *bisecter) judge(ctx context.Context, commit string) (BisectStep, error)
 	w := &worker{make: b.make, target: b.r.spec.Kernel.Target, checks: b.r.checks, resolveDir: resolveDir}
 	runs := max(1, b.confirms)
 	for run := 0; run < runs; run++ {
-		f, err := w.run(ctx, job{dir: dir, config: text, build: bdir, phase: func(what string) { b.r.phase("bisect " + commit[:12] + ": " + what) }})
+		f, err := w.run(ctx, job{dir: dir, config: text, build: bdir, recompile: warnedObjects(b.r.badSig),
+			phase: func(what string) { b.r.phase("bisect " + commit[:12] + ": " + what) }})
 		if err != nil {
 			return step, err
 		}
@@ -528,6 +529,11 @@ func (b *bisecter) judge(ctx context.Context, commit string) (BisectStep, error)
 			step.Verdict, step.Reason = "bad", ""
 			return step, nil
 		case oracle.Gone:
+			if f.failed {
+				// A build that fails otherwise hides the failure looked for.
+				step.Verdict, step.Reason = "skip", "the build failed for another reason: "+j.Reason
+				return step, nil
+			}
 			step.Verdict, step.Reason = "good", j.Reason
 		default:
 			step.Verdict, step.Reason = "skip", j.Reason

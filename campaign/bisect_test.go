@@ -339,3 +339,22 @@ func TestBisectKill9(t *testing.T) {
 		t.Errorf("the journal holds %d lines for %d commits: a commit was judged twice", n, len(steps))
 	}
 }
+
+// TestWarnedObjects: the objects of the C and assembly files that a
+// signature's compiler warnings name, each once; objtool's and the
+// linker's facts name none, nor a path that leaves the tree.
+func TestWarnedObjects(t *testing.T) {
+	got := warnedObjects([]string{
+		"log: kernel/printk/printk_safe.c: warning: unused variable 'x' [-Wunused-variable]",
+		"log: kernel/printk/printk_safe.c: warning: unused variable 'y' [-Wunused-variable]",
+		"log: arch/x86/entry/entry_64.S: warning: objtool: missing int3 after ret",
+		"log: do_syscall_64: call to lockdep_hardirqs_off() leaves .noinstr.text section",
+		"log: ld.lld: error: undefined symbol: foo",
+		"log: ../outside.c: warning: x",
+		"boot: hang at stop_this_cpu",
+	})
+	want := []string{"kernel/printk/printk_safe.o", "arch/x86/entry/entry_64.o"}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnedObjects = %q, want %q", got, want)
+	}
+}

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kcmin/kcmin/build"
@@ -53,6 +56,10 @@ type job struct {
 	objs  *build.Objects
 	// fresh empties the build dir first: a clean build.
 	fresh bool
+	// recompile are objects, relative to the build dir, removed before
+	// the build so that it compiles them again: a compiler warning is
+	// printed only when its file is compiled (warnedObjects).
+	recompile []string
 	// phase tells the coordinator what the worker does now ("building").
 	phase func(what string)
 }
@@ -93,6 +100,11 @@ func (w *worker) run(ctx context.Context, j job) (finding, error) {
 			return f, fmt.Errorf("%s: empty the build dir: %w", what, err)
 		}
 		j.objs = nil
+	}
+	for _, o := range j.recompile {
+		if err := os.Remove(filepath.Join(j.build, o)); err != nil && !os.IsNotExist(err) {
+			return f, fmt.Errorf("%s: %w", what, err)
+		}
 	}
 	if err := w.make.Place(j.build, j.config); err != nil {
 		return f, fmt.Errorf("%s: %w", what, err)
@@ -248,4 +260,25 @@ func (r *runner) take(ctx context.Context, hash string) (*worker, error) {
 func (r *runner) give(w *worker) {
 	r.setWorker(w.n, 0, "")
 	r.free <- w
+}
+
+// warnedSource finds the C or assembly file a compiler warning of a
+// signature names: "log: kernel/printk/printk_safe.c: warning: ...".
+var warnedSource = regexp.MustCompile(`^(?:log: )?([A-Za-z0-9_][A-Za-z0-9_./+-]*)\.([cS]):`)
+
+// warnedObjects are the objects whose compiler warnings a signature
+// holds. A build prints a warning only when it compiles the file, so a
+// test whose config change leaves that object alone, or a bisection step
+// whose commit does not touch its file, would see no warning in its log
+// and call the failure gone: these objects are compiled at every build.
+func warnedObjects(sig []string) []string {
+	var out []string
+	for _, f := range sig {
+		if m := warnedSource.FindStringSubmatch(f); m != nil && !strings.Contains(m[1], "..") {
+			if o := m[1] + ".o"; !slices.Contains(out, o) {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
 }
