@@ -33,7 +33,7 @@ const maxBisectFiles = 10
 
 // bisectText is the bisection's paragraph of report.txt.
 func bisectText(b *Bisect) string {
-	s := "Bisected with the base and these options (" + plural(b.Steps, "commit") + " built and judged"
+	s := "Bisected with the base and the options above (" + plural(b.Steps, "commit") + " built and judged"
 	if b.Skips > 0 {
 		s += ", " + plural(b.Skips, "commit") + " skipped, which could not be judged"
 	}
