@@ -406,7 +406,7 @@ func variantTools(v Variant, campaign []string) string {
 		}
 		if _, err := exec.LookPath(p); err != nil {
 			missing = append(missing, p)
-			if pkg := toolPackage(p); pkg != "" && !slices.Contains(pkgs, pkg) {
+			if pkg := oracle.PackageOf(p); pkg != "" && !slices.Contains(pkgs, pkg) {
 				pkgs = append(pkgs, pkg)
 			}
 		}
@@ -419,39 +419,6 @@ func variantTools(v Variant, campaign []string) string {
 		line += " (Debian: apt-get install " + strings.Join(pkgs, " ") + ")"
 	}
 	return line
-}
-
-var versioned = regexp.MustCompile(`^(clang|ld\.lld|llvm-[a-z]+)-([0-9]+)$`)
-
-// toolPackage is the Debian package of a toolchain program; "" when
-// kcmin does not know it.
-func toolPackage(prog string) string {
-	base := filepath.Base(prog)
-	if m := versioned.FindStringSubmatch(base); m != nil {
-		switch {
-		case m[1] == "clang":
-			return "clang-" + m[2]
-		case m[1] == "ld.lld":
-			return "lld-" + m[2]
-		default:
-			return "llvm-" + m[2]
-		}
-	}
-	switch {
-	case base == "clang":
-		return "clang"
-	case base == "ld.lld":
-		return "lld"
-	case strings.HasPrefix(base, "llvm-"):
-		return "llvm"
-	case base == "ld.mold" || base == "mold":
-		return "mold"
-	case base == "ld" || base == "ld.bfd" || base == "ld.gold":
-		return "binutils"
-	case base == "gcc" || strings.HasPrefix(base, "gcc-"):
-		return base
-	}
-	return ""
 }
 
 var linkerVersionRE = regexp.MustCompile(`^(?:Debian )?(LLD [0-9][^ ]*|mold [0-9][^ ]*|GNU ld .*)`)

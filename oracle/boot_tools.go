@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strings"
 )
 
 // Tool is an external program a check runs, and the Debian package that
@@ -19,15 +21,41 @@ type Tool struct {
 // toolFor names the Debian package of a program kcmin runs.
 func toolFor(program string) Tool { return Tool{Name: program, Package: PackageOf(program)} }
 
+// versioned matches LLVM's programs of one release: clang-22, ld.lld-22,
+// llvm-objcopy-22.
+var versioned = regexp.MustCompile(`^(clang|ld\.lld|llvm-[a-z]+)-([0-9]+)$`)
+
 // PackageOf is the Debian package that installs a program kcmin runs,
-// known by its base name (qemu-system-x86_64: qemu-system-x86); "" for
-// a program kcmin does not know.
+// known by its base name (qemu-system-x86_64: qemu-system-x86, clang-22:
+// clang-22, ld.mold: mold); "" for a program kcmin does not know.
 func PackageOf(program string) string {
-	switch filepath.Base(program) {
-	case "qemu-system-x86_64", "qemu-system-i386":
+	base := filepath.Base(program)
+	if m := versioned.FindStringSubmatch(base); m != nil {
+		switch m[1] {
+		case "clang":
+			return "clang-" + m[2]
+		case "ld.lld":
+			return "lld-" + m[2]
+		}
+		return "llvm-" + m[2]
+	}
+	switch {
+	case base == "qemu-system-x86_64", base == "qemu-system-i386":
 		return "qemu-system-x86"
-	case "qemu-system-aarch64", "qemu-system-arm":
+	case base == "qemu-system-aarch64", base == "qemu-system-arm":
 		return "qemu-system-arm"
+	case base == "clang":
+		return "clang"
+	case base == "ld.lld":
+		return "lld"
+	case strings.HasPrefix(base, "llvm-"):
+		return "llvm"
+	case base == "ld.mold", base == "mold":
+		return "mold"
+	case base == "ld", base == "ld.bfd", base == "ld.gold":
+		return "binutils"
+	case base == "gcc", strings.HasPrefix(base, "gcc-"):
+		return base
 	}
 	return ""
 }
