@@ -1,7 +1,6 @@
 package campaign
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -246,7 +245,10 @@ func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, inp
 	case f.timedOut:
 		row.Result, row.Detail = variantTimedOut, "after "+shortDuration(time.Duration(f.buildMS)*time.Millisecond)
 	case f.failed && r.spec.Oracle.Build == oracle.WantSucceed:
-		row.Result, row.Detail = variantNoBuild, firstError(filepath.Join(dir, "build.log"), bdir, r.spec.Kernel.Source)
+		row.Result, row.Detail = variantNoBuild, oracle.FirstError(&build.Artifact{Log: filepath.Join(dir, "build.log"), Dir: bdir, Source: r.spec.Kernel.Source})
+		if row.Detail == "" {
+			row.Detail = "the build failed"
+		}
 	case j.Verdict == oracle.Reproduces:
 		row.Result = variantReproduces
 	case j.Verdict == oracle.Gone:
@@ -286,35 +288,6 @@ func elfSummaries(dir string) map[string]report.ELFFacts {
 		return nil
 	}
 	return out
-}
-
-var errorLine = regexp.MustCompile(`(?i)\berror\b:`)
-
-// firstError is the first error line of a build log, paths relative to
-// the build dir and the tree, as a maintainer reads it.
-func firstError(log, dir, source string) string {
-	f, err := os.Open(log)
-	if err != nil {
-		return "the build failed"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	last := ""
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "make") {
-			continue
-		}
-		if errorLine.MatchString(line) {
-			return oracle.Normalize(line, dir, source)
-		}
-		last = line
-	}
-	if last != "" {
-		return oracle.Normalize(last, dir, source)
-	}
-	return "the build failed"
 }
 
 // llvmOf reads LLVM= the way the kernel's Makefile does: a prefix (a

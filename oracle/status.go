@@ -104,6 +104,22 @@ func (c BuildStatus) Check(ctx context.Context, a *build.Artifact, testDir strin
 	return Finding{Present: true}, nil
 }
 
+// FirstError is the first error line of a failed build's log (else its
+// last line), its paths relative to the build dir and the tree as
+// Normalize writes them; "" when the log has none.
+func FirstError(a *build.Artifact) string {
+	errs, tail, err := buildErrors(a)
+	switch {
+	case err != nil:
+		return ""
+	case len(errs) > 0:
+		return Normalize(errs[0], a.Dir, a.Source)
+	case len(tail) > 0:
+		return Normalize(tail[len(tail)-1], a.Dir, a.Source)
+	}
+	return ""
+}
+
 // buildErrors returns the error lines of a's log, in order, and the log's
 // last lines for when there are none. Make's own "***" lines repeat the
 // real errors and are left out.
