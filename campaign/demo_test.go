@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,7 +110,18 @@ func TestDemoWorkers(t *testing.T) {
 	work := t.TempDir()
 	s := demoSpec(t, "auto")
 	s.SetWorkers(4)
-	sum, err := Run(context.Background(), s, Options{Workdir: work})
+	var matrixBeside atomic.Bool
+	progress := func(st Status) {
+		onMatrix, onTest := false, false
+		for _, w := range st.Workers {
+			onMatrix = onMatrix || strings.HasPrefix(w.Phase, "matrix: ")
+			onTest = onTest || w.Test > 0
+		}
+		if onMatrix && onTest {
+			matrixBeside.Store(true)
+		}
+	}
+	sum, err := Run(context.Background(), s, Options{Workdir: work, Progress: progress})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +167,45 @@ func TestDemoWorkers(t *testing.T) {
 	if clean.IsZero() || !clean.Before(lastSearch) {
 		t.Errorf("the clean build started at %v, the search's last test ended at %v: want it beside the verification", clean, lastSearch)
 	}
+	// The demo's two toolchains build at once, each on a worker.
+	var spans [][2]time.Time
+	for _, row := range matrixJournal(t, work) {
+		end, err := time.Parse(time.RFC3339Nano, row.Time)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spans = append(spans, [2]time.Time{end.Add(-time.Duration(row.BuildSeconds * float64(time.Second))), end})
+	}
+	if len(spans) != 2 {
+		t.Fatalf("%d rows in the matrix journal, want the demo's 2", len(spans))
+	}
+	if !spans[0][0].Before(spans[1][1]) || !spans[1][0].Before(spans[0][1]) {
+		t.Errorf("the toolchains built at %v and %v: want them at once", spans[0], spans[1])
+	}
+	// They start beside the end of the campaign (the clean build, the
+	// final check), not after it.
+	if !matrixBeside.Load() {
+		t.Errorf("no worker was on the matrix while another ran a test")
+	}
 	t.Logf("4 workers: %d tests, %d builds, %v s of wall time, %v s of tests", r.Tests, r.Builds, r.Seconds, r.TestSeconds)
+}
+
+// matrixJournal reads a workdir's matrix journal, in its order.
+func matrixJournal(t *testing.T, work string) []matrixRecord {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(work, matrixDir, journalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []matrixRecord
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var rec matrixRecord
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		out = append(out, rec)
+	}
+	return out
 }
 
 // TestRepeatsWhereBuilt: the runs of the bad config of a flaky campaign

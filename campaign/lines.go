@@ -41,6 +41,15 @@ type Final struct {
 	Clean string
 }
 
+// Options are the result's lines as options.
+func (f Final) Options() []Option {
+	opts := make([]Option, len(f.Lines))
+	for i, l := range f.Lines {
+		opts[i] = l.Option
+	}
+	return opts
+}
+
 // cleanQuestion is the clean build of the base with opts.
 func cleanQuestion(opts []Option, attempt int) question {
 	q := question{role: roleClean, opts: opts, attempt: attempt}
@@ -132,10 +141,7 @@ func (r *runner) checkClean(ctx context.Context, f *Final, confirm int) error {
 	if !f.Verified || len(f.Lines) == 0 || r.spec.Kernel.Target == "" {
 		return nil
 	}
-	opts := make([]Option, len(f.Lines))
-	for i, l := range f.Lines {
-		opts[i] = l.Option
-	}
+	opts := f.Options()
 	r.phase("building the result from nothing")
 	for attempt := 0; attempt <= confirm; attempt++ {
 		rec, err := r.ask(ctx, cleanQuestion(opts, attempt))
@@ -157,7 +163,7 @@ func (r *runner) checkClean(ctx context.Context, f *Final, confirm int) error {
 		}
 	}
 	f.Verified, f.OneMinimal = false, false
-	fmt.Fprintf(r.log, "the result reproduced in incremental builds, not in a clean build (%s)\n", r.wd.CleanDir())
+	r.logf("the result reproduced in incremental builds, not in a clean build (%s)", r.wd.CleanDir())
 	return nil
 }
 
@@ -186,7 +192,7 @@ func (r *runner) checkLines(ctx context.Context, res minimize.Result, confirm in
 			}
 			return f, nil
 		}
-		fmt.Fprintf(r.log, "the result reproduces without %s: dropped\n", opts[dropped].Line())
+		r.logf("the result reproduces without %s: dropped", opts[dropped].Line())
 		opts = slices.Delete(slices.Clone(opts), dropped, dropped+1)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kcmin/kcmin/build"
@@ -64,65 +65,191 @@ func (r *runner) runMatrix(ctx context.Context, final Final, replayOnly bool) ([
 	if len(r.spec.Matrix) == 0 || !final.Verified || len(final.Lines) == 0 {
 		return nil, nil
 	}
-	opts := make([]Option, len(final.Lines))
-	for i, l := range final.Lines {
-		opts[i] = l.Option
-	}
-	req := apply(r.base, opts)
-	var input bytes.Buffer
-	if err := req.Write(&input); err != nil {
+	opts := final.Options()
+	input, err := r.matrixInput(opts)
+	if err != nil {
 		return nil, err
+	}
+	if !replayOnly {
+		if err := r.buildMatrix(ctx, opts); err != nil {
+			return nil, err
+		}
 	}
 	known, err := readMatrixJournal(r.wd.Path(matrixDir, journalFile))
 	if err != nil {
 		return nil, err
 	}
 	rows := []report.VariantRow{r.ownRow(final)}
-	type todo struct {
-		v   Variant
-		key string
-		at  int
-	}
-	var queue []todo
 	for _, v := range r.spec.Matrix {
-		key := r.variantKey(v, input.Bytes())
-		rec, ok := known[key]
-		switch {
-		case ok && !(rec.Result == variantTimedOut && rec.TimeoutMS < v.Timeout.Milliseconds()):
+		if rec, ok := known[r.variantKey(v, input)]; ok {
 			rows = append(rows, rec.VariantRow)
 			continue
 		}
-		// Every missing tool is named before anything builds.
+		row := report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker, Result: variantNotBuilt}
 		if missing := variantTools(v, r.spec.Kernel.MakeVars); missing != "" {
-			row := report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker, Result: variantNoSetup,
-				Detail: missing}
+			row.Result, row.Detail = variantNoSetup, missing
 			if !replayOnly {
-				fmt.Fprintf(r.log, "matrix: %s cannot be set up: %s\n", v.Name, row.Detail)
+				r.logf("matrix: %s cannot be set up: %s", v.Name, row.Detail)
 			}
-			rows = append(rows, row)
-			continue
 		}
-		if replayOnly {
-			rows = append(rows, report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker, Result: variantNotBuilt})
-			continue
-		}
-		queue = append(queue, todo{v, key, len(rows)})
-		rows = append(rows, report.VariantRow{})
-	}
-	for _, t := range queue {
-		row, err := r.buildVariant(ctx, t.v, opts, input.Bytes())
-		if err != nil {
-			return nil, err
-		}
-		rows[t.at] = row
-		rec := matrixRecord{Key: t.key, Variant: t.v.Name, VariantRow: row, TimeoutMS: t.v.Timeout.Milliseconds(),
-			Time: time.Now().UTC().Format(time.RFC3339Nano)}
-		if err := appendJSONLine(r.wd.Path(matrixDir, journalFile), rec); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(r.log, "matrix: %s: %s\n", t.v.Name, rowText(row))
+		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// matrixInput is the config every variant resolves: the base with opts.
+func (r *runner) matrixInput(opts []Option) ([]byte, error) {
+	var input bytes.Buffer
+	if err := apply(r.base, opts).Write(&input); err != nil {
+		return nil, err
+	}
+	return input.Bytes(), nil
+}
+
+// buildMatrix builds and journals base + opts with each variant whose row
+// the matrix journal lacks (or holds as timed out under a shorter
+// timeout) and whose tools are there. The variants build at once, each
+// holding one of the campaign's workers of this machine for its build,
+// so as many build side by side as tests do, through the same memory
+// gate; a campaign whose workers are Slurm jobs builds them here, one
+// after another. An error is a fault around the builds: ctx done, a
+// journal that cannot be written.
+func (r *runner) buildMatrix(ctx context.Context, opts []Option) error {
+	input, err := r.matrixInput(opts)
+	if err != nil {
+		return err
+	}
+	known, err := readMatrixJournal(r.wd.Path(matrixDir, journalFile))
+	if err != nil {
+		return err
+	}
+	var queue []Variant
+	for _, v := range r.spec.Matrix {
+		rec, ok := known[r.variantKey(v, input)]
+		if ok && !(rec.Result == variantTimedOut && rec.TimeoutMS < v.Timeout.Milliseconds()) {
+			continue
+		}
+		if variantTools(v, r.spec.Kernel.MakeVars) == "" {
+			queue = append(queue, v)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex // the journal and first
+		first error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first == nil {
+			first = err
+			cancel()
+		}
+	}
+	// The variants take their workers in the campaign file's order.
+	one := make(chan struct{}, 1)
+	for _, v := range queue {
+		slot, release, err := r.matrixSlot(ctx, one)
+		if err != nil {
+			fail(err)
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer release()
+			row, err := r.buildVariant(ctx, v, opts, input, slot)
+			if err != nil {
+				fail(err)
+				return
+			}
+			rec := matrixRecord{Key: r.variantKey(v, input), Variant: v.Name, VariantRow: row,
+				TimeoutMS: v.Timeout.Milliseconds(), Time: time.Now().UTC().Format(time.RFC3339Nano)}
+			mu.Lock()
+			err = appendJSONLine(r.wd.Path(matrixDir, journalFile), rec)
+			mu.Unlock()
+			if err != nil {
+				fail(err)
+				return
+			}
+			r.logf("matrix: %s: %s", v.Name, rowText(row))
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// matrixSlot waits for a worker of this machine for a variant's build:
+// its line of the progress and its memory gate. Without local workers
+// (their tests run as Slurm jobs) the variants build here one at a time,
+// holding one. release gives back what was taken.
+func (r *runner) matrixSlot(ctx context.Context, one chan struct{}) (slot *worker, release func(), err error) {
+	if r.onSlurm {
+		select {
+		case one <- struct{}{}:
+			return nil, func() { <-one }, nil
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+	}
+	w, err := r.take(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return w, func() { r.give(w) }, nil
+}
+
+// earlyMatrix builds the toolchains of the search's result beside the
+// final check, when workers are spare: the check seldom drops a line, and
+// when it does, these rows are of another config and the end builds its
+// own.
+type earlyMatrix struct {
+	input  []byte // the config the variants resolve
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the builds have ended, with err
+	err    error
+}
+
+// startMatrix starts the builds of base + opts with each variant.
+func (r *runner) startMatrix(ctx context.Context, opts []Option) *earlyMatrix {
+	input, err := r.matrixInput(opts)
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	m := &earlyMatrix{input: input, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(m.done)
+		m.err = r.buildMatrix(ctx, opts)
+	}()
+	return m
+}
+
+// settle waits for the builds when they are of the result's lines opts,
+// so that the matrix journal holds their rows, and stops them otherwise.
+// A nil m does nothing.
+func (m *earlyMatrix) settle(r *runner, opts []Option) error {
+	if m == nil {
+		return nil
+	}
+	if input, err := r.matrixInput(opts); err != nil || !bytes.Equal(input, m.input) {
+		m.stop()
+		return err
+	}
+	<-m.done
+	return m.err
+}
+
+// stop cancels the builds and waits for them to end; nothing a cancelled
+// build found is journalled. A nil m does nothing.
+func (m *earlyMatrix) stop() {
+	if m == nil {
+		return
+	}
+	m.cancel()
+	<-m.done
 }
 
 func rowText(row report.VariantRow) string {
@@ -170,11 +297,20 @@ func (r *runner) variantKey(v Variant, config []byte) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// buildVariant resolves, builds and judges the result with one variant.
+// buildVariant resolves, builds and judges the result with one variant,
+// on slot when one is given: its line of the progress, its memory gate.
 // An error is a fault around it (ctx done, a disk full); anything the
 // toolchain does is a row.
-func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, input []byte) (report.VariantRow, error) {
+func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, input []byte, slot *worker) (report.VariantRow, error) {
 	row := report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker}
+	phase := func(what string) {
+		what = "matrix: " + v.Name + ": " + what
+		if slot != nil {
+			r.setWorker(slot.n, 0, what)
+		} else {
+			r.phase(what)
+		}
+	}
 	dir := r.wd.Path(matrixDir, v.Name)
 	bdir := r.wd.Path("build", "matrix-"+v.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -190,7 +326,7 @@ func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, inp
 	}
 	m := *r.make
 	m.Vars, m.Timeout, m.Wrap, m.Cgroup = vars, v.Timeout, nil, ""
-	r.phase("matrix: " + v.Name + ": resolving")
+	phase("resolving")
 	env, err := m.KconfigEnv(ctx)
 	if err == nil {
 		if tv, err := build.Toolchain(ctx, env); err == nil {
@@ -232,8 +368,11 @@ func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, inp
 		return row, nil
 	}
 	w := &worker{make: &m, target: r.spec.Kernel.Target, checks: r.checks, resolveDir: bdir}
-	r.phase("matrix: " + v.Name + ": building")
-	f, err := w.run(ctx, job{dir: dir, config: text, build: bdir, phase: func(what string) { r.phase("matrix: " + v.Name + ": " + what) }})
+	if slot != nil {
+		w.gate = slot.gate
+	}
+	phase("building")
+	f, err := w.run(ctx, job{dir: dir, config: text, build: bdir, phase: phase})
 	if err != nil {
 		return row, err
 	}

@@ -672,6 +672,16 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	} else {
 		early.stop()
 	}
+	// With workers to spare, the toolchains of the matrix build the
+	// search's result beside the final check and the clean build too:
+	// should the check drop a line, their rows are of another config,
+	// and the result's own are built at the end.
+	replay := r.opts.replayOnly && !r.opts.BuildMatrix
+	var matrix *earlyMatrix
+	if beside && len(r.spec.Matrix) > 0 && !replay {
+		matrix = r.startMatrix(ctx, r.cands.Options(res.Culprits))
+	}
+	defer matrix.stop()
 	final, err := r.checkLines(ctx, res, problem.Confirmations())
 	if err != nil {
 		return nil, r.stop(ctx, err)
@@ -696,11 +706,13 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	}
 	// The result is written before the toolchains build, which may take
 	// hours, and again with their rows.
-	replay := r.opts.replayOnly && !r.opts.BuildMatrix
 	if !replay {
 		if sum, err := r.finish(final, res); err != nil {
 			return sum, err
 		}
+	}
+	if err := matrix.settle(r, final.Options()); err != nil {
+		return nil, r.stop(ctx, err)
 	}
 	rows, err := r.runMatrix(ctx, final, replay)
 	if err != nil {
