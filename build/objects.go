@@ -36,6 +36,9 @@ import (
 // An Object is one compiled object of a build dir.
 type Object struct {
 	Path string // relative to the build dir, e.g. kernel/fork.o
+	// Source is the file it was compiled from, as the .cmd file names it
+	// (for a build with O=, the absolute path in the tree).
+	Source string
 	// Command is a digest of the command line that made it.
 	Command uint64
 	// Options are the options its sources mention, sorted, without
@@ -82,6 +85,9 @@ func ParseCmd(r io.Reader) (obj Object, ok bool, err error) {
 			obj.Command = h.Sum64()
 		case bytes.HasPrefix(line, []byte("source_")):
 			sourced = true
+			if _, src, found := bytes.Cut(line, []byte(" := ")); found {
+				obj.Source = string(bytes.TrimSpace(src))
+			}
 		default:
 			_, rest, found := bytes.Cut(line, []byte("$(wildcard include/config/"))
 			if !found {

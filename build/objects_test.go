@@ -15,17 +15,17 @@ import (
 
 func TestParseCmdReal(t *testing.T) {
 	for _, c := range []struct {
-		file, path string
-		ok         bool
-		options    []string // some of them
-		absent     []string
+		file, path, source string
+		ok                 bool
+		options            []string // some of them
+		absent             []string
 	}{
-		{"kernel/.fork.o.cmd", "kernel/fork.o", true, []string{"USER_NS", "VMAP_STACK", "SECCOMP", "MMU"}, []string{"AIO"}},
-		{"arch/x86/entry/.entry_64.o.cmd", "arch/x86/entry/entry_64.o", true, []string{"X86_64"}, nil},
-		{"lib/.bcd.o.cmd", "lib/bcd.o", true, []string{"CC_VERSION_TEXT", "DEBUG_INFO_BTF", "X86_64"}, nil},
+		{"kernel/.fork.o.cmd", "kernel/fork.o", "/usr/src/linux-source-6.12/kernel/fork.c", true, []string{"USER_NS", "VMAP_STACK", "SECCOMP", "MMU"}, []string{"AIO"}},
+		{"arch/x86/entry/.entry_64.o.cmd", "arch/x86/entry/entry_64.o", "/usr/src/linux-source-6.12/arch/x86/entry/entry_64.S", true, []string{"X86_64"}, nil},
+		{"lib/.bcd.o.cmd", "lib/bcd.o", "/usr/src/linux-source-6.12/lib/bcd.c", true, []string{"CC_VERSION_TEXT", "DEBUG_INFO_BTF", "X86_64"}, nil},
 		// Links and archives record no source: not compiled objects.
-		{".vmlinux.o.cmd", "", false, nil, nil},
-		{"kernel/.built-in.a.cmd", "", false, nil, nil},
+		{".vmlinux.o.cmd", "", "", false, nil, nil},
+		{"kernel/.built-in.a.cmd", "", "", false, nil, nil},
 	} {
 		f, err := os.Open(filepath.Join("testdata/kbuild", c.file))
 		if err != nil {
@@ -45,6 +45,9 @@ func TestParseCmdReal(t *testing.T) {
 		}
 		if obj.Path != c.path {
 			t.Errorf("%s: path %q, want %q", c.file, obj.Path, c.path)
+		}
+		if obj.Source != c.source {
+			t.Errorf("%s: source %q, want %q", c.file, obj.Source, c.source)
 		}
 		if obj.Command == 0 {
 			t.Errorf("%s: no digest of the command line", c.file)

@@ -78,6 +78,22 @@ func TestDemo(t *testing.T) {
 			if !strings.Contains(sum.Report, "{def,amd_mem_encrypt.,fortify_source.,llvm_cov.}config bzImage") {
 				t.Errorf("report lacks the reproducer:\n%s", sum.Report)
 			}
+			// Where the functions objtool names are defined, from the
+			// symbols of the clean build's objects: the fake tree's
+			// arch/x86/entry/common.o defines do_syscall_64.
+			defined := map[string][]string{}
+			for _, f := range r.Functions {
+				defined[f.Name] = f.Files
+			}
+			if files := defined["do_syscall_64"]; len(files) != 1 || !strings.HasSuffix(files[0], "/fakelinux/arch/x86/entry/common.c") {
+				t.Errorf("do_syscall_64 defined in %q, want the fake tree's arch/x86/entry/common.c (all: %v)", files, r.Functions)
+			}
+			if len(defined) != 12 {
+				t.Errorf("%d functions located, want the 12 of the signature: %v", len(defined), r.Functions)
+			}
+			if flat := strings.Join(strings.Fields(sum.Report), " "); !strings.Contains(flat, "arch/x86/entry/common.c (do_int80_emulation, do_syscall_64)") {
+				t.Errorf("report.txt does not say where do_syscall_64 is:\n%s", sum.Report)
+			}
 			checkJournal(t, journalOf(t, work))
 			// Sequential bisection finds each of k culprits in at most
 			// ceil(log2 n)+1 tests; add the first two tests and the final

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/kcmin/kcmin/build"
 	"github.com/kcmin/kcmin/kconfig"
 	"github.com/kcmin/kcmin/minimize"
+	"github.com/kcmin/kcmin/oracle"
 	"github.com/kcmin/kcmin/report"
 )
 
@@ -109,6 +111,7 @@ func (r *runner) reportInput(final Final, res minimize.Result) *report.Input {
 		in.Culprits[i].Effects = e
 	}
 	in.Failure = r.failureLines(in.Local)
+	in.Functions = r.functionsNamed()
 	in.Versions = r.versions
 	in.Matrix = r.matrixRows
 	if data, err := os.ReadFile(r.wd.Path(bisectDir, "result.json")); err == nil {
@@ -126,6 +129,41 @@ func (r *runner) reportInput(final Final, res minimize.Result) *report.Input {
 	in.Stats.FalseGone = res.FalseGone + final.FalseGone + in.Stats.BadGone
 	in.Stats.Algorithm = s.Search.Algorithm
 	return in
+}
+
+// signatureFunction is the function a fact of a signature leads with, as
+// objtool's warnings give it once normalized: "log: do_syscall_64: call
+// to lockdep_hardirqs_off() leaves .noinstr.text section" (also
+// "foo.cold", "bar.constprop.0").
+var signatureFunction = regexp.MustCompile(`^log: ([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*): `)
+
+// functionsNamed finds the source files that define the functions the
+// bad config's signature names, from the objects of the result's clean
+// build (their symbol tables and kbuild's .cmd files); nil when there is
+// none on this machine. A leading word that no object defines as code
+// ("BUG: ...") is no function.
+func (r *runner) functionsNamed() []report.Function {
+	var names []string
+	for _, f := range r.badSig {
+		if m := signatureFunction.FindStringSubmatch(f); m != nil && !slices.Contains(names, m[1]) {
+			names = append(names, m[1])
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	objs, err := build.ReadObjects(r.wd.CleanDir(), nil)
+	if err != nil {
+		return nil
+	}
+	defined := oracle.DefinedIn(objs, names)
+	var out []report.Function
+	for _, n := range names {
+		if files := defined[n]; len(files) > 0 {
+			out = append(out, report.Function{Name: n, Files: files})
+		}
+	}
+	return out
 }
 
 // culpritsOf gives each line of the result the other lines it depends

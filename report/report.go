@@ -170,6 +170,9 @@ type Input struct {
 	Matrix []VariantRow
 	// Bisect is what kcmin bisect found; nil before it ran.
 	Bisect *Bisect
+	// Functions are the functions the failure's warnings name and the
+	// files that define them, in the signature's order.
+	Functions []Function
 	// Local names the paths of the reporter's machine: report.txt
 	// rewrites the lines it quotes without them; result.json keeps
 	// every path as given.
@@ -236,6 +239,17 @@ type Result struct {
 	// Effects maps a line of the result to what it turns on or off
 	// besides itself, for the lines that change anything else.
 	Effects map[string]Effects `json:"effects,omitempty"`
+	// Functions are the functions the failure's warnings name, with the
+	// files that define them.
+	Functions []Function `json:"functions,omitempty"`
+}
+
+// Function is a function a warning of the failure names (objtool's
+// "do_syscall_64+0x86: call to ...") and the source files that define
+// it, relative to the tree: several for a static function.
+type Function struct {
+	Name  string   `json:"name"`
+	Files []string `json:"files"`
 }
 
 // Layout is where every fragment goes and how the failure is reproduced.
@@ -512,7 +526,7 @@ func Make(in *Input) (Layout, Result) {
 	if rate := in.FlakeRate(); rate >= 0 {
 		r.FlakeRate = &rate
 	}
-	r.Matrix, r.Bisect = in.Matrix, in.Bisect
+	r.Matrix, r.Bisect, r.Functions = in.Matrix, in.Bisect, in.Functions
 	for _, o := range in.Culprits {
 		r.Minimal = append(r.Minimal, o.Line)
 		if len(o.NeededFor) > 0 {

@@ -39,6 +39,10 @@ func Text(in *Input, l Layout) string {
 		}
 	}
 
+	if where := functionsText(in); where != "" {
+		para(where)
+	}
+
 	if details := in.Local.CleanLines(in.Details); len(details) > 0 {
 		para("What the oracle saw of the bad config:")
 		b.WriteByte('\n')
@@ -117,6 +121,39 @@ func Text(in *Input, l Layout) string {
 	}
 	para(statsLine(in))
 	return b.String()
+}
+
+// functionsText says where the functions the warnings name are defined,
+// grouped by file: "The functions the warnings name are defined in
+// arch/x86/entry/common.c (do_syscall_64) and kernel/entry/common.c
+// (irqentry_enter, irqentry_exit)."
+func functionsText(in *Input) string {
+	var files []string
+	byFile := map[string][]string{}
+	for _, f := range in.Functions {
+		for _, file := range f.Files {
+			file, _ = in.Local.Clean(file)
+			if _, ok := byFile[file]; !ok {
+				files = append(files, file)
+			}
+			if !slices.Contains(byFile[file], f.Name) {
+				byFile[file] = append(byFile[file], f.Name)
+			}
+		}
+	}
+	if len(files) == 0 {
+		return ""
+	}
+	slices.Sort(files)
+	parts := make([]string, len(files))
+	for i, file := range files {
+		parts[i] = file + " (" + strings.Join(byFile[file], ", ") + ")"
+	}
+	what := "The functions the warnings name are defined in "
+	if len(in.Functions) == 1 {
+		what = "The function the warnings name is defined in "
+	}
+	return what + joinAnd(parts) + "."
 }
 
 func describeBase(in *Input) string {
