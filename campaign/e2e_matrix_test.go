@@ -88,6 +88,11 @@ func TestE2EMatrix(t *testing.T) {
 	if !strings.Contains(flat, "CONFIG_DEBUG_ENTRY=y also turns on NOINSTR_VALIDATION") {
 		t.Errorf("report.txt does not explain DEBUG_ENTRY by NOINSTR_VALIDATION:\n%s", text)
 	}
+	// objtool names do_syscall_64; the clean build's objects say where
+	// it is defined.
+	if !strings.Contains(flat, "arch/x86/entry/common.c (do_syscall_64)") {
+		t.Errorf("report.txt does not say where do_syscall_64 is defined:\n%s", text)
+	}
 	for _, local := range []string{workdir, env.linux} {
 		if strings.Contains(string(text), local) {
 			t.Errorf("report.txt names %s, a path of this machine", local)
