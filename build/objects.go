@@ -39,6 +39,10 @@ type Object struct {
 	// Source is the file it was compiled from, as the .cmd file names it
 	// (for a build with O=, the absolute path in the tree).
 	Source string
+	// Included are the other C files its source includes, as a unity
+	// build's does (kernel/sched/build_policy.c includes idle.c, rt.c
+	// and more), in the .cmd file's order.
+	Included []string
 	// Command is a digest of the command line that made it.
 	Command uint64
 	// Options are the options its sources mention, sorted, without
@@ -69,7 +73,8 @@ type Objects struct {
 func ParseCmd(r io.Reader) (obj Object, ok bool, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	var sourced bool
+	// inDeps is set within fixdep's deps_ list: one file a line.
+	var sourced, inDeps bool
 	seen := map[string]bool{}
 	for sc.Scan() {
 		line := sc.Bytes()
@@ -83,6 +88,8 @@ func ParseCmd(r io.Reader) (obj Object, ok bool, err error) {
 			h := fnv.New64a()
 			h.Write(line)
 			obj.Command = h.Sum64()
+		case bytes.HasPrefix(line, []byte("deps_")):
+			inDeps = true
 		case bytes.HasPrefix(line, []byte("source_")):
 			sourced = true
 			if _, src, found := bytes.Cut(line, []byte(" := ")); found {
@@ -91,6 +98,13 @@ func ParseCmd(r io.Reader) (obj Object, ok bool, err error) {
 		default:
 			_, rest, found := bytes.Cut(line, []byte("$(wildcard include/config/"))
 			if !found {
+				dep := bytes.TrimSpace(bytes.TrimSuffix(bytes.TrimSpace(line), []byte("\\")))
+				if inDeps && bytes.HasSuffix(dep, []byte(".c")) {
+					if d := string(dep); d != obj.Source && !slices.Contains(obj.Included, d) {
+						obj.Included = append(obj.Included, d)
+					}
+				}
+				inDeps = inDeps && len(dep) > 0
 				continue
 			}
 			name, _, found := bytes.Cut(rest, []byte(")"))

@@ -22,6 +22,7 @@ func TestParseCmdReal(t *testing.T) {
 	}{
 		{"kernel/.fork.o.cmd", "kernel/fork.o", "/usr/src/linux-source-6.12/kernel/fork.c", true, []string{"USER_NS", "VMAP_STACK", "SECCOMP", "MMU"}, []string{"AIO"}},
 		{"arch/x86/entry/.entry_64.o.cmd", "arch/x86/entry/entry_64.o", "/usr/src/linux-source-6.12/arch/x86/entry/entry_64.S", true, []string{"X86_64"}, nil},
+		{"kernel/sched/.build_policy.o.cmd", "kernel/sched/build_policy.o", "/usr/src/linux-source-6.12/kernel/sched/build_policy.c", true, []string{"SMP", "CC_VERSION_TEXT"}, nil},
 		{"lib/.bcd.o.cmd", "lib/bcd.o", "/usr/src/linux-source-6.12/lib/bcd.c", true, []string{"CC_VERSION_TEXT", "DEBUG_INFO_BTF", "X86_64"}, nil},
 		// Links and archives record no source: not compiled objects.
 		{".vmlinux.o.cmd", "", "", false, nil, nil},
@@ -48,6 +49,16 @@ func TestParseCmdReal(t *testing.T) {
 		}
 		if obj.Source != c.source {
 			t.Errorf("%s: source %q, want %q", c.file, obj.Source, c.source)
+		}
+		// A unity build names the C files its source includes.
+		var included []string
+		if c.path == "kernel/sched/build_policy.o" {
+			for _, f := range []string{"idle", "rt", "cputime", "deadline", "syscalls"} {
+				included = append(included, "/usr/src/linux-source-6.12/kernel/sched/"+f+".c")
+			}
+		}
+		if !slices.Equal(obj.Included, included) {
+			t.Errorf("%s: included %q, want %q", c.file, obj.Included, included)
 		}
 		if obj.Command == 0 {
 			t.Errorf("%s: no digest of the command line", c.file)
@@ -121,7 +132,7 @@ func TestReadObjects(t *testing.T) {
 	for _, o := range objs.List {
 		paths = append(paths, o.Path)
 	}
-	if want := []string{"arch/x86/entry/entry_64.o", "kernel/fork.o", "lib/bcd.o"}; !slices.Equal(paths, want) {
+	if want := []string{"arch/x86/entry/entry_64.o", "kernel/fork.o", "kernel/sched/build_policy.o", "lib/bcd.o"}; !slices.Equal(paths, want) {
 		t.Fatalf("objects %q, want %q", paths, want)
 	}
 	if got := objs.Affected([]string{"USER_NS"}); !slices.Equal(got, []string{"kernel/fork.o"}) {
@@ -170,7 +181,7 @@ func TestReadObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if third.Len() != 3 || third.Mentioning("DEBUG_INFO_BTF") != 1 {
+	if third.Len() != 4 || third.Mentioning("DEBUG_INFO_BTF") != 1 {
 		t.Errorf("an unchanged .cmd file was read again (%d objects)", third.Len())
 	}
 }
