@@ -53,6 +53,21 @@ type matrixRecord struct {
 	// built again under a longer one.
 	TimeoutMS int64  `json:"timeout_ms"`
 	Time      string `json:"time"`
+	// Log is the size and time of the variant's build.log as this build
+	// wrote it: the report compares it with the campaign's own build of
+	// the result (which may end after it) only while it is still this
+	// row's log.
+	Log string `json:"log,omitempty"`
+}
+
+// logStamp identifies a version of a file without reading it; "" when
+// there is none.
+func logStamp(path string) string {
+	info, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d:%d", info.Size(), info.ModTime().UnixNano())
 }
 
 // runMatrix builds base + the result's lines with each variant of the
@@ -80,9 +95,16 @@ func (r *runner) runMatrix(ctx context.Context, final Final, replayOnly bool) ([
 		return nil, err
 	}
 	rows := []report.VariantRow{r.ownRow(final)}
+	own, hasOwn := r.cleanArtifact()
 	for _, v := range r.spec.Matrix {
 		if rec, ok := known[r.variantKey(v, input)]; ok {
-			rows = append(rows, rec.VariantRow)
+			row := rec.VariantRow
+			log := r.wd.Path(matrixDir, v.Name, "build.log")
+			if hasOwn && rec.Log != "" && logStamp(log) == rec.Log {
+				a := &build.Artifact{Log: log, Dir: r.wd.Path("build", "matrix-"+v.Name), Source: r.spec.Kernel.Source}
+				row.NewWarnings, _ = oracle.NewDiagnostics(a, own)
+			}
+			rows = append(rows, row)
 			continue
 		}
 		row := report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker, Result: variantNotBuilt}
@@ -95,6 +117,28 @@ func (r *runner) runMatrix(ctx context.Context, final Final, replayOnly bool) ([
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// cleanArtifact is the campaign's own build of the result, the clean
+// one, which the variants' warnings are compared with; false when there
+// is none on this machine.
+func (r *runner) cleanArtifact() (*build.Artifact, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var last Record
+	for _, rec := range r.bySubset {
+		if rec.Role == roleClean && rec.Built && rec.Test > last.Test {
+			last = rec
+		}
+	}
+	if last.Test == 0 {
+		return nil, false
+	}
+	log := filepath.Join(r.wd.TestDir(last.Test), "build.log")
+	if _, err := os.Stat(log); err != nil {
+		return nil, false
+	}
+	return &build.Artifact{Log: log, Dir: r.wd.CleanDir(), Source: r.spec.Kernel.Source}, true
 }
 
 // matrixInput is the config every variant resolves: the base with opts.
@@ -167,6 +211,9 @@ func (r *runner) buildMatrix(ctx context.Context, opts []Option) error {
 			}
 			rec := matrixRecord{Key: r.variantKey(v, input), Variant: v.Name, VariantRow: row,
 				TimeoutMS: v.Timeout.Milliseconds(), Time: time.Now().UTC().Format(time.RFC3339Nano)}
+			if row.BuildSeconds > 0 {
+				rec.Log = logStamp(r.wd.Path(matrixDir, v.Name, "build.log"))
+			}
 			mu.Lock()
 			err = appendJSONLine(r.wd.Path(matrixDir, journalFile), rec)
 			mu.Unlock()

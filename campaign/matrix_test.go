@@ -190,6 +190,14 @@ func TestMatrixFake(t *testing.T) {
 	if len(sum.Result.Matrix) != len(want) {
 		t.Errorf("%d rows, want %d", len(sum.Result.Matrix), len(want))
 	}
+	// What a variant's build printed that the campaign's own did not:
+	// clang's error for the bad flag; nothing for clang-19.
+	if w := rows["badflag"].NewWarnings; !slices.ContainsFunc(w, func(l string) bool { return strings.Contains(l, "unknown argument: '-fno-such-flag'") }) {
+		t.Errorf("badflag's new warnings %q lack clang's error", w)
+	}
+	if w := rows["clang-19"].NewWarnings; len(w) != 0 {
+		t.Errorf("clang-19's build printed %q, which the campaign's did not", w)
+	}
 	// The planted lld fault's ELF side: a weak counter of vmlinux.o is
 	// undefined in vmlinux, with lld and not with mold.
 	if u := rows["clang-19"].ELF["vmlinux"].Undefined; len(u) != 1 || !strings.HasPrefix(u[0], "__profc_") {

@@ -20,7 +20,8 @@ type ELFSummary struct {
 	Undefined []string `json:"undefined,omitempty"`
 	// Sections counts the symbols in each instrumentation section
 	// (coverage counters, sanitizer and tracing tables), by section name;
-	// gcov's counter arrays, which live in .bss, as "__gcov0.*".
+	// gcov's counter arrays, which live in .bss, as "__gcov0.*" (gcc)
+	// and "__llvm_gcov_ctr.*" (clang).
 	Sections map[string]int `json:"sections,omitempty"`
 }
 
@@ -57,11 +58,17 @@ func SummarizeELF(path string) (ELFSummary, error) {
 		case int(sym.Section) < len(f.Sections) && sym.Section < elf.SHN_LORESERVE:
 			name := f.Sections[sym.Section].Name
 			if !instrumentation.MatchString(name) {
-				// gcov's counters live in .bss, one array a file.
-				if !strings.HasPrefix(sym.Name, "__gcov0.") {
+				// gcov's counters live in .bss, an array a
+				// function: gcc's __gcov0.FUNC, clang's
+				// __llvm_gcov_ctr.N (-fprofile-arcs).
+				switch {
+				case strings.HasPrefix(sym.Name, "__gcov0."):
+					name = "__gcov0.*"
+				case strings.HasPrefix(sym.Name, "__llvm_gcov_ctr"):
+					name = "__llvm_gcov_ctr.*"
+				default:
 					continue
 				}
-				name = "__gcov0.*"
 			}
 			if s.Sections == nil {
 				s.Sections = map[string]int{}

@@ -18,6 +18,8 @@ func TestSummarizeELF(t *testing.T) {
 		"section", "__llvm_prf_cnts", "0xffffffff82c00000", "0x1000", "aw",
 		"section", ".bss", "0xffffffff83000000", "0x1000", "aw",
 		"object", "__gcov0.start_kernel", ".bss", "0", "16",
+		"object", "__llvm_gcov_ctr.3", ".bss", "24", "8",
+		"object", "__llvm_gcov_ctr.4", ".bss", "32", "8",
 		"object", "jiffies", ".bss", "16", "8",
 		"func", "start_kernel", ".text", "0x100", "0x80",
 		"object", "__profc_start_kernel", "__llvm_prf_cnts", "0", "8",
@@ -31,7 +33,7 @@ func TestSummarizeELF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ELFSummary{Undefined: []string{"__profc_sized_strscpy"}, Sections: map[string]int{"__llvm_prf_cnts": 2, "__gcov0.*": 1}}
+	want := ELFSummary{Undefined: []string{"__profc_sized_strscpy"}, Sections: map[string]int{"__llvm_prf_cnts": 2, "__gcov0.*": 1, "__llvm_gcov_ctr.*": 2}}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("SummarizeELF = %+v, want %+v (start_kernel is defined elsewhere in the file)", s, want)
 	}

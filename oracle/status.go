@@ -140,3 +140,35 @@ func buildErrors(a *build.Artifact) (errs, tail []string, err error) {
 	})
 	return errs, tail, err
 }
+
+// diagnostic is a compiler's, linker's or objtool's warning or error.
+var diagnostic = regexp.MustCompile(`(?i)\b(?:warning|error)\b:`)
+
+// NewDiagnostics are the warning and error lines of a's build log that
+// the log of than, another build of the same config, does not hold once
+// normalized (paths, line numbers, offsets), each once, in a's order, as
+// a printed them: what a build with another toolchain said that the
+// campaign's own did not. objtool that cannot read a vmlinux.o made by
+// another linker says so in such a line, and then checks nothing.
+func NewDiagnostics(a, than *build.Artifact) ([]string, error) {
+	old := map[string]bool{}
+	err := eachLine(than.Log, func(line string) {
+		if diagnostic.MatchString(line) {
+			old[Normalize(line, than.Dir, than.Source)] = true
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	err = eachLine(a.Log, func(line string) {
+		if !diagnostic.MatchString(line) || makeErrors.MatchString(line) {
+			return
+		}
+		if n := Normalize(line, a.Dir, a.Source); !old[n] {
+			old[n] = true
+			out = append(out, line)
+		}
+	})
+	return out, err
+}

@@ -28,6 +28,11 @@ type VariantRow struct {
 	BuildSeconds float64  `json:"build_seconds,omitempty"`
 	// ELF is what vmlinux.o and vmlinux hold, by file name.
 	ELF map[string]ELFFacts `json:"elf,omitempty"`
+	// NewWarnings are the warnings and errors its build printed that the
+	// campaign's own build of the result did not, as printed: a "gone"
+	// may be a check that could not run (objtool unable to read a
+	// vmlinux.o made by another linker).
+	NewWarnings []string `json:"new_warnings,omitempty"`
 }
 
 // ELFFacts are what a toolchain comparison reads of an ELF file: its
@@ -97,6 +102,9 @@ func matrixText(in *Input) []string {
 		if detail, ok := in.Local.Clean(row.Detail); ok && detail != "" && row.Result != "timed out" {
 			what = append(what, detail)
 		}
+		if warned := warningsText(in.Local, row); warned != "" {
+			what = append(what, warned)
+		}
 		if facts := elfText(row, own); facts != "" {
 			what = append(what, facts)
 		}
@@ -105,6 +113,29 @@ func matrixText(in *Input) []string {
 		}
 	}
 	return out
+}
+
+// maxNewWarnings bounds the new warnings a row quotes.
+const maxNewWarnings = 3
+
+// warningsText quotes what a row's build warned of that the campaign's
+// did not, but for its detail (the first error of a failed build).
+func warningsText(l Local, row VariantRow) string {
+	var quoted []string
+	for _, w := range l.CleanLines(row.NewWarnings) {
+		if w != row.Detail {
+			quoted = append(quoted, w)
+		}
+	}
+	if len(quoted) == 0 {
+		return ""
+	}
+	more := ""
+	if len(quoted) > maxNewWarnings {
+		more = fmt.Sprintf(" (and %d more)", len(quoted)-maxNewWarnings)
+		quoted = quoted[:maxNewWarnings]
+	}
+	return "the campaign's build did not print: " + strings.Join(quoted, "; ") + more
 }
 
 // table lays cells out in columns two spaces apart, indented by two,

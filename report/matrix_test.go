@@ -13,8 +13,9 @@ func TestMatrixText(t *testing.T) {
 		{Name: "campaign", Own: true, Result: "reproduces", Versions: []string{"clang version 19.1.7", "LLD 19.1.7"},
 			ELF: map[string]ELFFacts{"vmlinux": {Undefined: []string{"__profc_x"}, Sections: map[string]int{"__llvm_prf_cnts": 27}}}},
 		{Name: "mold", Vars: []string{"LLVM=-19"}, Linker: "mold", Result: "gone", Detail: "a different failure",
-			Versions: []string{"clang version 19.1.7", "LLD 19.1.7", "vmlinux.o: mold 1.10.1"},
-			ELF:      map[string]ELFFacts{"vmlinux": {Sections: map[string]int{"__llvm_prf_cnts": 28}}}},
+			Versions:    []string{"clang version 19.1.7", "LLD 19.1.7", "vmlinux.o: mold 1.10.1"},
+			ELF:         map[string]ELFFacts{"vmlinux": {Sections: map[string]int{"__llvm_prf_cnts": 28}}},
+			NewWarnings: []string{"vmlinux.o: warning: objtool: default_idle_call(): can't find starting instruction"}},
 		{Name: "gnu-ld", Vars: []string{"LLVM=-19"}, Linker: "bfd", Result: "timed out", Detail: "after 30m00s",
 			Versions: []string{"clang version 19.1.7", "LLD 19.1.7", "vmlinux.o: GNU ld (GNU Binutils for Debian) 2.40"}},
 	}}
@@ -32,7 +33,7 @@ func TestMatrixText(t *testing.T) {
 	flat := strings.Join(strings.Fields(text), " ")
 	for _, w := range []string{
 		"campaign: vmlinux: 1 symbol undefined: __profc_x; vmlinux symbols: __llvm_prf_cnts 27 mold:",
-		"mold: make LLVM=-19; a different failure; vmlinux symbols: __llvm_prf_cnts 28 (campaign: 27) gnu-ld:",
+		"mold: make LLVM=-19; a different failure; the campaign's build did not print: vmlinux.o: warning: objtool: default_idle_call(): can't find starting instruction; vmlinux symbols: __llvm_prf_cnts 28 (campaign: 27) gnu-ld:",
 	} {
 		if !strings.Contains(flat, w) {
 			t.Errorf("the matrix's words lack %q:\n%s", w, text)
