@@ -419,7 +419,11 @@ func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, inp
 		w.gate = slot.gate
 	}
 	phase("building")
-	f, err := w.run(ctx, job{dir: dir, config: text, build: bdir, phase: phase})
+	// From nothing, as the campaign's clean build of the result: a dir
+	// that built this config before would build nothing now, and objtool,
+	// which checks vmlinux.o only when it is linked again, would print
+	// none of its warnings.
+	f, err := w.run(ctx, job{dir: dir, config: text, build: bdir, fresh: true, phase: phase})
 	if err != nil {
 		return row, err
 	}

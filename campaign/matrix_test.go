@@ -244,9 +244,21 @@ func TestMatrixFake(t *testing.T) {
 	for _, name := range []string{"clang-19", "mold", "gnu-ld", "badflag"} {
 		kept[name] = logTime(name)
 	}
+	// A variant builds from nothing: a dir that built its config before
+	// would build nothing, and objtool would warn of nothing.
+	for _, name := range []string{"clang-19", "gnu-ld", "badflag"} {
+		if err := os.WriteFile(filepath.Join(work, "build", "matrix-"+name, "stale"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	sum, err = Matrix(context.Background(), work, Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for name, rebuilt := range map[string]bool{"clang-19": false, "gnu-ld": true, "badflag": true} {
+		if _, err := os.Stat(filepath.Join(work, "build", "matrix-"+name, "stale")); (err == nil) == rebuilt {
+			t.Errorf("%s: built again %v, and its build dir emptied first %v", name, rebuilt, err != nil)
+		}
 	}
 	for name, was := range kept {
 		rebuilt := !logTime(name).Equal(was)
