@@ -69,9 +69,14 @@ type earlyClean struct {
 	r   *runner
 	ctx context.Context
 
-	mu  sync.Mutex
-	key string    // the culprits of the build running, by name
-	run *cleanRun // nil when none runs
+	// matrix, when set, also builds the campaign's toolchains of the
+	// culprits beside, each on a worker the tests leave free.
+	matrix bool
+
+	mu      sync.Mutex
+	key     string       // the culprits of the build running, by name
+	run     *cleanRun    // nil when none runs
+	toolsOf *earlyMatrix // the toolchains' builds; nil when none run
 }
 
 // cleanRun is one clean build of earlyClean's: done is closed when it has
@@ -104,7 +109,20 @@ func (e *earlyClean) offer(culprits []int) *cleanRun {
 		_, run.err = e.r.ask(ctx, q)
 	}()
 	e.key, e.run = key, run
+	if e.matrix {
+		e.toolsOf = e.r.startMatrix(e.ctx, e.r.cands.Options(culprits))
+	}
 	return run
+}
+
+// settleMatrix waits for the toolchains' builds when they are of the
+// result's lines opts, so that the matrix journal holds their rows, and
+// stops them otherwise.
+func (e *earlyClean) settleMatrix(opts []Option) error {
+	e.mu.Lock()
+	m := e.toolsOf
+	e.mu.Unlock()
+	return m.settle(e.r, opts)
 }
 
 // wait waits for the clean build of culprits, started now if another
@@ -123,6 +141,8 @@ func (e *earlyClean) stop() {
 }
 
 func (e *earlyClean) stopLocked() {
+	e.toolsOf.stop()
+	e.toolsOf = nil
 	if e.run == nil {
 		return
 	}

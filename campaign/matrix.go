@@ -192,36 +192,61 @@ func (r *runner) buildMatrix(ctx context.Context, opts []Option) error {
 			cancel()
 		}
 	}
-	// The variants take their workers in the campaign file's order.
+	// Each variant resolves at once, which needs no worker; then they
+	// take their workers in the campaign file's order.
+	type prepared struct {
+		p   *variantBuild
+		err error
+	}
+	ready := make([]chan prepared, len(queue))
+	for i, v := range queue {
+		ready[i] = make(chan prepared, 1)
+		go func() {
+			p, err := r.prepareVariant(ctx, v, opts, input)
+			ready[i] <- prepared{p, err}
+		}()
+	}
+	journal := func(p *variantBuild, row report.VariantRow) {
+		rec := matrixRecord{Key: r.variantKey(p.v, input), Variant: p.v.Name, VariantRow: row,
+			TimeoutMS: p.v.Timeout.Milliseconds(), Time: time.Now().UTC().Format(time.RFC3339Nano)}
+		if row.BuildSeconds > 0 {
+			rec.Log = logStamp(filepath.Join(p.dir, "build.log"))
+		}
+		mu.Lock()
+		err := appendJSONLine(r.wd.Path(matrixDir, journalFile), rec)
+		mu.Unlock()
+		if err != nil {
+			fail(err)
+			return
+		}
+		r.logf("matrix: %s: %s", p.v.Name, rowText(row))
+	}
 	one := make(chan struct{}, 1)
-	for _, v := range queue {
+	for i := range queue {
+		got := <-ready[i]
+		if got.err != nil {
+			fail(got.err)
+			continue
+		}
+		if got.p.row.Result != "" {
+			journal(got.p, got.p.row)
+			continue
+		}
 		slot, release, err := r.matrixSlot(ctx, one)
 		if err != nil {
 			fail(err)
-			break
+			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer release()
-			row, err := r.buildVariant(ctx, v, opts, input, slot)
+			row, err := r.buildVariant(ctx, got.p, slot)
 			if err != nil {
 				fail(err)
 				return
 			}
-			rec := matrixRecord{Key: r.variantKey(v, input), Variant: v.Name, VariantRow: row,
-				TimeoutMS: v.Timeout.Milliseconds(), Time: time.Now().UTC().Format(time.RFC3339Nano)}
-			if row.BuildSeconds > 0 {
-				rec.Log = logStamp(r.wd.Path(matrixDir, v.Name, "build.log"))
-			}
-			mu.Lock()
-			err = appendJSONLine(r.wd.Path(matrixDir, journalFile), rec)
-			mu.Unlock()
-			if err != nil {
-				fail(err)
-				return
-			}
-			r.logf("matrix: %s: %s", v.Name, rowText(row))
+			journal(got.p, row)
 		}()
 	}
 	wg.Wait()
@@ -344,64 +369,66 @@ func (r *runner) variantKey(v Variant, config []byte) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// buildVariant resolves, builds and judges the result with one variant,
-// on slot when one is given: its line of the progress, its memory gate.
+// variantBuild is a variant made ready to build the result: its config
+// resolved with its own toolchain and its versions read, which takes no
+// worker. A row set already (Result not "") needs no build: the tools
+// could not resolve, or a line did not stick.
+type variantBuild struct {
+	v    Variant
+	row  report.VariantRow
+	make build.Make
+	dir  string // matrix/NAME: its logs
+	bdir string // build/matrix-NAME
+	text []byte // the resolved .config
+}
+
+// prepareVariant resolves base + opts (input) with a variant's toolchain.
 // An error is a fault around it (ctx done, a disk full); anything the
 // toolchain does is a row.
-func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, input []byte, slot *worker) (report.VariantRow, error) {
-	row := report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker}
-	phase := func(what string) {
-		what = "matrix: " + v.Name + ": " + what
-		if slot != nil {
-			r.setWorker(slot.n, 0, what)
-		} else {
-			r.phase(what)
-		}
-	}
-	dir := r.wd.Path(matrixDir, v.Name)
-	bdir := r.wd.Path("build", "matrix-"+v.Name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return row, err
+func (r *runner) prepareVariant(ctx context.Context, v Variant, opts []Option, input []byte) (*variantBuild, error) {
+	p := &variantBuild{v: v, row: report.VariantRow{Name: v.Name, Vars: v.MakeVars, Linker: v.VmlinuxOLinker},
+		dir: r.wd.Path(matrixDir, v.Name), bdir: r.wd.Path("build", "matrix-"+v.Name)}
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		return nil, err
 	}
 	vars := v.buildVars(r.spec.Kernel)
 	if v.VmlinuxOLinker != "" {
-		ld, err := writeLinkWrapper(filepath.Join(dir, "ld"), v, vars)
+		ld, err := writeLinkWrapper(filepath.Join(p.dir, "ld"), v, vars)
 		if err != nil {
-			return row, err
+			return nil, err
 		}
 		vars = append(vars, "LD="+ld)
 	}
-	m := *r.make
-	m.Vars, m.Timeout, m.Wrap, m.Cgroup = vars, v.Timeout, nil, ""
-	phase("resolving")
-	env, err := m.KconfigEnv(ctx)
+	p.make = *r.make
+	p.make.Vars, p.make.Timeout, p.make.Wrap, p.make.Cgroup = vars, v.Timeout, nil, ""
+	env, err := p.make.KconfigEnv(ctx)
 	if err == nil {
 		if tv, err := build.Toolchain(ctx, env); err == nil {
-			row.Versions = []string{tv.CC, tv.LD}
+			p.row.Versions = []string{tv.CC, tv.LD}
 		}
 	}
 	if v.VmlinuxOLinker != "" {
-		row.Versions = append(row.Versions, "vmlinux.o: "+linkerVersion(ctx, linkerProgram(v.VmlinuxOLinker, vars)))
+		p.row.Versions = append(p.row.Versions, "vmlinux.o: "+linkerVersion(ctx, linkerProgram(v.VmlinuxOLinker, vars)))
 	}
-	logf, err := os.Create(filepath.Join(dir, "resolve.log"))
+	logf, err := os.Create(filepath.Join(p.dir, "resolve.log"))
 	if err != nil {
-		return row, err
+		return nil, err
 	}
-	text, err := m.Resolve(ctx, bdir, input, logf)
+	text, err := p.make.Resolve(ctx, p.bdir, input, logf)
 	logf.Close()
 	if ctx.Err() != nil {
-		return row, ctx.Err()
+		return nil, ctx.Err()
 	}
 	if err != nil {
-		row.Result, row.Detail = variantNoSetup, fmt.Sprintf("make olddefconfig: %v", err)
-		return row, nil
+		p.row.Result, p.row.Detail = variantNoSetup, fmt.Sprintf("make olddefconfig: %v", err)
+		return p, nil
 	}
-	if err := os.WriteFile(filepath.Join(dir, "resolved.config"), text, 0o644); err != nil {
-		return row, err
+	if err := os.WriteFile(filepath.Join(p.dir, "resolved.config"), text, 0o644); err != nil {
+		return nil, err
 	}
-	resolved, _, err := kconfig.ReadConfig(bytes.NewReader(text), filepath.Join(dir, "resolved.config"))
+	resolved, _, err := kconfig.ReadConfig(bytes.NewReader(text), filepath.Join(p.dir, "resolved.config"))
 	if err != nil {
-		return row, fmt.Errorf("matrix %s: %w", v.Name, err)
+		return nil, fmt.Errorf("matrix %s: %w", v.Name, err)
 	}
 	// Kconfig probes the compiler: an option of the result may not exist
 	// or be allowed under this toolchain. That is no "gone".
@@ -411,10 +438,26 @@ func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, inp
 			know, _ = r.variantKnowledge(ctx, env)
 		}
 		_, why := notStuck(know, resolved, opts)
-		row.Result, row.Detail = variantNotStuck, strings.Join(why, "; ")
-		return row, nil
+		p.row.Result, p.row.Detail = variantNotStuck, strings.Join(why, "; ")
+		return p, nil
 	}
-	w := &worker{make: &m, target: r.spec.Kernel.Target, checks: r.checks, resolveDir: bdir}
+	p.text = text
+	return p, nil
+}
+
+// buildVariant builds and judges a prepared variant, on slot when one is
+// given: its line of the progress, its memory gate.
+func (r *runner) buildVariant(ctx context.Context, p *variantBuild, slot *worker) (report.VariantRow, error) {
+	row := p.row
+	phase := func(what string) {
+		what = "matrix: " + p.v.Name + ": " + what
+		if slot != nil {
+			r.setWorker(slot.n, 0, what)
+		} else {
+			r.phase(what)
+		}
+	}
+	w := &worker{make: &p.make, target: r.spec.Kernel.Target, checks: r.checks, resolveDir: p.bdir}
 	if slot != nil {
 		w.gate = slot.gate
 	}
@@ -423,19 +466,19 @@ func (r *runner) buildVariant(ctx context.Context, v Variant, opts []Option, inp
 	// that built this config before would build nothing now, and objtool,
 	// which checks vmlinux.o only when it is linked again, would print
 	// none of its warnings.
-	f, err := w.run(ctx, job{dir: dir, config: text, build: bdir, fresh: true, phase: phase})
+	f, err := w.run(ctx, job{dir: p.dir, config: p.text, build: p.bdir, fresh: true, phase: phase})
 	if err != nil {
 		return row, err
 	}
 	row.BuildSeconds = float64(f.buildMS) / 1000
-	row.ELF = elfSummaries(bdir)
+	row.ELF = elfSummaries(p.bdir)
 	j := f.judgement.Against(r.match, r.badSig)
 	row.Signature = j.Signature
 	switch {
 	case f.timedOut:
 		row.Result, row.Detail = variantTimedOut, "after "+shortDuration(time.Duration(f.buildMS)*time.Millisecond)
 	case f.failed && r.spec.Oracle.Build == oracle.WantSucceed:
-		row.Result, row.Detail = variantNoBuild, oracle.FirstError(&build.Artifact{Log: filepath.Join(dir, "build.log"), Dir: bdir, Source: r.spec.Kernel.Source})
+		row.Result, row.Detail = variantNoBuild, oracle.FirstError(&build.Artifact{Log: filepath.Join(p.dir, "build.log"), Dir: p.bdir, Source: r.spec.Kernel.Source})
 		if row.Detail == "" {
 			row.Detail = "the build failed"
 		}

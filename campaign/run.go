@@ -653,6 +653,12 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	defer early.stop()
 	// No build (a command judges the config alone): nothing to build clean.
 	beside := r.count > 1 && r.spec.Kernel.Target != ""
+	// The toolchains of the matrix build the culprits beside the
+	// verification too, resolved at once and built on the workers as
+	// they come free: should the end drop a line, their rows are of
+	// another config, and the result's own are built at the end.
+	replay := r.opts.replayOnly && !r.opts.BuildMatrix
+	early.matrix = beside && len(r.spec.Matrix) > 0 && !replay
 	progress := r.progress
 	if beside {
 		progress = func(p minimize.Progress) {
@@ -672,16 +678,6 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 	} else {
 		early.stop()
 	}
-	// With workers to spare, the toolchains of the matrix build the
-	// search's result beside the final check and the clean build too:
-	// should the check drop a line, their rows are of another config,
-	// and the result's own are built at the end.
-	replay := r.opts.replayOnly && !r.opts.BuildMatrix
-	var matrix *earlyMatrix
-	if beside && len(r.spec.Matrix) > 0 && !replay {
-		matrix = r.startMatrix(ctx, r.cands.Options(res.Culprits))
-	}
-	defer matrix.stop()
 	final, err := r.checkLines(ctx, res, problem.Confirmations())
 	if err != nil {
 		return nil, r.stop(ctx, err)
@@ -711,7 +707,7 @@ func (r *runner) search(ctx context.Context) (*Summary, error) {
 			return sum, err
 		}
 	}
-	if err := matrix.settle(r, final.Options()); err != nil {
+	if err := early.settleMatrix(final.Options()); err != nil {
 		return nil, r.stop(ctx, err)
 	}
 	rows, err := r.runMatrix(ctx, final, replay)
