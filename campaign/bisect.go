@@ -516,7 +516,7 @@ func (b *bisecter) judge(ctx context.Context, commit string) (BisectStep, error)
 	w := &worker{make: b.make, target: b.r.spec.Kernel.Target, checks: b.r.checks, resolveDir: resolveDir}
 	runs := max(1, b.confirms)
 	for run := 0; run < runs; run++ {
-		f, err := w.run(ctx, job{dir: dir, config: text, build: bdir, recompile: warnedObjects(b.r.badSig),
+		f, err := w.run(ctx, job{dir: dir, config: text, build: bdir, recompile: append(b.r.relinked(), warnedObjects(b.r.badSig)...),
 			phase: func(what string) { b.r.phase("bisect " + commit[:12] + ": " + what) }})
 		if err != nil {
 			return step, err

@@ -129,7 +129,7 @@ func Check(ctx context.Context, s *Spec, opts CheckOptions) (*CheckResult, error
 	if err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}
-	f, err := w.run(ctx, job{dir: cdir, config: text, phase: r.phase, build: d.path, objs: d.objs})
+	f, err := w.run(ctx, job{dir: cdir, config: text, phase: r.phase, build: d.path, objs: d.objs, recompile: r.relinked()})
 	if err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}

@@ -226,7 +226,8 @@ func matrixJournal(t *testing.T, work string) []matrixRecord {
 
 // TestRepeatsWhereBuilt: the runs of the bad config of a flaky campaign
 // with three workers all go to the worker that built it, where a repeat
-// rebuilds nothing, while the base builds beside them.
+// rebuilds nothing, while the base builds beside them; each run shows the
+// failure that the build log holds.
 func TestRepeatsWhereBuilt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the demo")
@@ -243,10 +244,34 @@ func TestRepeatsWhereBuilt(t *testing.T) {
 		if rec.Role == roleBad || rec.Role == roleBase {
 			dirs[rec.Role] = append(dirs[rec.Role], rec.BuildDir)
 		}
+		// The demo's failure is no flake: a repeat that compiles nothing
+		// still links vmlinux.o again, and objtool warns again.
+		if rec.Role == roleBad && rec.Outcome != "reproduces" {
+			t.Errorf("run %d of the bad config (test %d): %s (%s), want it to reproduce", rec.Attempt+1, rec.Test, rec.Outcome, rec.Reason)
+		}
 	}
 	bad := dirs[roleBad]
 	if len(bad) != 3 || bad[1] != bad[0] || bad[2] != bad[0] || len(dirs[roleBase]) != 1 || dirs[roleBase][0] == bad[0] {
 		t.Errorf("build dirs of the bad config's runs %q and of the base %q: want the runs in one, the base in another", bad, dirs[roleBase])
+	}
+}
+
+// TestCheckTwice: kcmin check of the same config twice uses the build dir
+// that built it, where nothing compiles again: the second check must see
+// objtool's warnings too, not "gone".
+func TestCheckTwice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the demo's bad config")
+	}
+	work := t.TempDir()
+	for i := range 2 {
+		res, err := Check(context.Background(), demoSpec(t, "auto"), CheckOptions{Workdir: work})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Verdict != "reproduces" {
+			t.Errorf("check %d: %s (%s), want reproduces", i+1, res.Verdict, res.Reason)
+		}
 	}
 }
 

@@ -1162,10 +1162,11 @@ func (r *runner) runOn(ctx context.Context, w *worker, q question, req, pc *kcon
 		}()
 	}
 	j := job{test: test, dir: tdir, config: text, phase: func(what string) { r.setWorker(w.n, test, what) }}
+	j.recompile = r.relinked()
 	// The bad config's signature is known once its runs are judged; the
 	// base runs beside them and needs none.
 	if q.role != roleBad && q.role != roleBase {
-		j.recompile = warnedObjects(r.badSig)
+		j.recompile = append(j.recompile, warnedObjects(r.badSig)...)
 	}
 	// A local test goes to the build dir where it rebuilds least; a
 	// remote worker has its own on its node.

@@ -67,9 +67,12 @@ type remoteJob struct {
 	Target   string
 	Dir      string // the build dir, on the node's disk
 	Fresh    bool   // empty Dir first: a clean build
-	Test     int
-	TestDir  string
-	Config   string // the resolved .config to place
+	// Recompile are objects of Dir removed first, so that the build
+	// makes them again and prints their warnings (job.recompile).
+	Recompile []string `json:",omitempty"`
+	Test      int
+	TestDir   string
+	Config    string // the resolved .config to place
 }
 
 // A remoteFinding is what `kcmin worker` found, written beside the job.
@@ -234,7 +237,7 @@ func (w *worker) runRemote(ctx context.Context, j job) (finding, error) {
 		dir = j.build
 	}
 	spec := remoteJob{Campaign: w.campaign, Workdir: w.workdir, Make: *w.make, Target: w.target,
-		Dir: dir, Fresh: j.fresh, Test: j.test, TestDir: j.dir, Config: config}
+		Dir: dir, Fresh: j.fresh, Recompile: j.recompile, Test: j.test, TestDir: j.dir, Config: config}
 	data, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return finding{}, err
@@ -343,7 +346,7 @@ func RunJob(ctx context.Context, path string) error {
 	}
 	checks, _ := checksOf(s, filepath.Join(rj.Workdir, "cache"))
 	w := &worker{dir: rj.Dir, make: &rj.Make, target: rj.Target, checks: checks}
-	f, err := w.run(ctx, job{test: rj.Test, dir: rj.TestDir, config: config, fresh: rj.Fresh, phase: func(string) {}})
+	f, err := w.run(ctx, job{test: rj.Test, dir: rj.TestDir, config: config, fresh: rj.Fresh, recompile: rj.Recompile, phase: func(string) {}})
 	if err != nil {
 		return err
 	}

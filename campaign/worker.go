@@ -262,6 +262,19 @@ func (r *runner) give(w *worker) {
 	r.free <- w
 }
 
+// relinked are the link products a build is made to link again, when the
+// oracle reads the build's log: objtool checks vmlinux.o, and modpost
+// reads it, only when it is linked, and kbuild links it only when an
+// object changed. A config that compiles nothing new in its build dir (a
+// repeat of the bad config, an option no object mentions, the config the
+// dir built last) would show none of their warnings and look "gone".
+func (r *runner) relinked() []string {
+	if len(r.spec.Oracle.LogPatterns) == 0 {
+		return nil
+	}
+	return []string{"vmlinux.o"}
+}
+
 // warnedSource finds the C or assembly file a compiler warning of a
 // signature names: "log: kernel/printk/printk_safe.c: warning: ...".
 var warnedSource = regexp.MustCompile(`^(?:log: )?([A-Za-z0-9_][A-Za-z0-9_./+-]*)\.([cS]):`)
