@@ -273,10 +273,10 @@ func (r *runner) matrixSlot(ctx context.Context, one chan struct{}) (slot *worke
 	return w, func() { r.give(w) }, nil
 }
 
-// earlyMatrix builds the toolchains of the search's result beside the
-// final check, when workers are spare: the check seldom drops a line, and
-// when it does, these rows are of another config and the end builds its
-// own.
+// earlyMatrix builds the toolchains of the search's culprits beside its
+// verification and the final check, when workers are spare (earlyClean
+// starts it): they seldom drop a line, and when they do, these rows are
+// of another config and the end builds the result's own.
 type earlyMatrix struct {
 	input  []byte // the config the variants resolve
 	cancel context.CancelFunc
