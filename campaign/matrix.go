@@ -153,11 +153,10 @@ func (r *runner) matrixInput(opts []Option) ([]byte, error) {
 // buildMatrix builds and journals base + opts with each variant whose row
 // the matrix journal lacks (or holds as timed out under a shorter
 // timeout) and whose tools are there. The variants build at once, each
-// holding one of the campaign's workers of this machine for its build,
-// so as many build side by side as tests do, through the same memory
-// gate; a campaign whose workers are Slurm jobs builds them here, one
-// after another. An error is a fault around the builds: ctx done, a
-// journal that cannot be written.
+// holding one of the campaign's workers for its build, so as many build
+// side by side as tests do: through the same memory gate here, or on the
+// worker's node in its Slurm job. An error is a fault around the builds:
+// ctx done, a journal that cannot be written.
 func (r *runner) buildMatrix(ctx context.Context, opts []Option) error {
 	input, err := r.matrixInput(opts)
 	if err != nil {
@@ -221,7 +220,6 @@ func (r *runner) buildMatrix(ctx context.Context, opts []Option) error {
 		}
 		r.logf("matrix: %s: %s", p.v.Name, rowText(row))
 	}
-	one := make(chan struct{}, 1)
 	for i := range queue {
 		got := <-ready[i]
 		if got.err != nil {
@@ -232,7 +230,7 @@ func (r *runner) buildMatrix(ctx context.Context, opts []Option) error {
 			journal(got.p, got.p.row)
 			continue
 		}
-		slot, release, err := r.matrixSlot(ctx, one)
+		slot, release, err := r.matrixSlot(ctx)
 		if err != nil {
 			fail(err)
 			continue
@@ -253,19 +251,10 @@ func (r *runner) buildMatrix(ctx context.Context, opts []Option) error {
 	return first
 }
 
-// matrixSlot waits for a worker of this machine for a variant's build:
-// its line of the progress and its memory gate. Without local workers
-// (their tests run as Slurm jobs) the variants build here one at a time,
-// holding one. release gives back what was taken.
-func (r *runner) matrixSlot(ctx context.Context, one chan struct{}) (slot *worker, release func(), err error) {
-	if r.onSlurm {
-		select {
-		case one <- struct{}{}:
-			return nil, func() { <-one }, nil
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
-		}
-	}
+// matrixSlot waits for a worker for a variant's build: its line of the
+// progress and its memory gate, or, on Slurm, its job. release gives it
+// back.
+func (r *runner) matrixSlot(ctx context.Context) (slot *worker, release func(), err error) {
 	w, err := r.take(ctx, "")
 	if err != nil {
 		return nil, nil, err
@@ -458,36 +447,43 @@ func (r *runner) buildVariant(ctx context.Context, p *variantBuild, slot *worker
 		}
 	}
 	w := &worker{make: &p.make, target: r.spec.Kernel.Target, checks: r.checks, resolveDir: p.bdir}
-	if slot != nil {
-		w.gate = slot.gate
-	}
-	phase("building")
 	// From nothing, as the campaign's clean build of the result: a dir
 	// that built this config before would build nothing now, and objtool,
 	// which checks vmlinux.o only when it is linked again, would print
 	// none of its warnings.
-	f, err := w.run(ctx, job{dir: p.dir, config: p.text, build: p.bdir, fresh: true, phase: phase})
+	j := job{dir: p.dir, config: p.text, build: p.bdir, fresh: true, phase: phase, elf: true}
+	if slot != nil {
+		w.n, w.gate = slot.n, slot.gate
+		if slot.remote != nil {
+			// A worker's Slurm job builds it on its node, beside the
+			// worker's own build dir.
+			w.remote, w.campaign, w.workdir = slot.remote, slot.campaign, slot.workdir
+			j.build = slot.dir + "-matrix-" + p.v.Name
+		}
+	}
+	phase("building")
+	f, err := w.run(ctx, j)
 	if err != nil {
 		return row, err
 	}
 	row.BuildSeconds = float64(f.buildMS) / 1000
-	row.ELF = elfSummaries(p.bdir)
-	j := f.judgement.Against(r.match, r.badSig)
-	row.Signature = j.Signature
+	row.ELF = f.elf
+	jd := f.judgement.Against(r.match, r.badSig)
+	row.Signature = jd.Signature
 	switch {
 	case f.timedOut:
 		row.Result, row.Detail = variantTimedOut, "after "+shortDuration(time.Duration(f.buildMS)*time.Millisecond)
 	case f.failed && r.spec.Oracle.Build == oracle.WantSucceed:
-		row.Result, row.Detail = variantNoBuild, oracle.FirstError(&build.Artifact{Log: filepath.Join(p.dir, "build.log"), Dir: p.bdir, Source: r.spec.Kernel.Source})
+		row.Result, row.Detail = variantNoBuild, oracle.FirstError(&build.Artifact{Log: filepath.Join(p.dir, "build.log"), Dir: j.build, Source: r.spec.Kernel.Source})
 		if row.Detail == "" {
 			row.Detail = "the build failed"
 		}
-	case j.Verdict == oracle.Reproduces:
+	case jd.Verdict == oracle.Reproduces:
 		row.Result = variantReproduces
-	case j.Verdict == oracle.Gone:
-		row.Result, row.Detail = variantGone, j.Reason
+	case jd.Verdict == oracle.Gone:
+		row.Result, row.Detail = variantGone, jd.Reason
 	default:
-		row.Result, row.Detail = variantUnresolved, j.Reason
+		row.Result, row.Detail = variantUnresolved, jd.Reason
 	}
 	return row, nil
 }

@@ -259,10 +259,12 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 				fmt.Fprintf(r.log, "note: the toolchain %s of the matrix cannot be set up: %s\n", v.Name, missing)
 			}
 		}
-		if s.Slurm != nil {
-			if err := preflightSlurm(ctx, s.Slurm); err != nil {
-				return nil, err
-			}
+	}
+	// kcmin matrix builds too: on a Slurm campaign, in the workers' jobs.
+	building := !opts.replayOnly || opts.BuildMatrix
+	if s.Slurm != nil && building {
+		if err := preflightSlurm(ctx, s.Slurm); err != nil {
+			return nil, err
 		}
 	}
 	journal, recs, err := openJournal(wd.Path(journalFile), !opts.replayOnly, r.log)
@@ -274,7 +276,7 @@ func start(ctx context.Context, s *Spec, opts Options) (_ *runner, err error) {
 	if err := r.setup(ctx); err != nil {
 		return nil, err
 	}
-	if s.Slurm != nil && !opts.replayOnly {
+	if s.Slurm != nil && building {
 		if err := r.startSlurm(ctx); err != nil {
 			return nil, err
 		}

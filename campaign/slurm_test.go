@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcmin/kcmin/report"
 	"github.com/kcmin/kcmin/slurm"
 	"github.com/kcmin/kcmin/slurm/slurmtest"
 )
@@ -94,6 +95,27 @@ func TestSlurmDemo(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(work, "build", fmt.Sprintf("d%d", n), ".config")); err == nil {
 			t.Errorf("worker %d built here, not in its job", n)
+		}
+	}
+	// The toolchains of the matrix built in the workers' jobs too, and
+	// their rows hold what the nodes read of their ELF files.
+	rows := map[string]report.VariantRow{}
+	for _, row := range r.Matrix {
+		rows[row.Name] = row
+	}
+	if row := rows["clang-19"]; row.Result != variantReproduces || len(row.ELF["vmlinux"].Undefined) != 1 {
+		t.Errorf("clang-19's row %+v: want reproduces, with the planted counter undefined in vmlinux", row)
+	}
+	if row := rows["mold"]; row.Result != variantGone || row.ELF["vmlinux.o"].Sections["__llvm_prf_cnts"] == 0 {
+		t.Errorf("mold's row %+v: want gone, with its counters counted", row)
+	}
+	for _, name := range []string{"clang-19", "mold"} {
+		node, _ := filepath.Glob(filepath.Join(nodeDisk, strings.TrimSuffix(jobPrefix(work), "-"), "w*-matrix-"+name, "vmlinux"))
+		if len(node) != 1 {
+			t.Errorf("%s was built on no node: %q", name, node)
+		}
+		if _, err := os.Stat(filepath.Join(work, "build", "matrix-"+name, "vmlinux")); err == nil {
+			t.Errorf("%s was built here, not in a worker's job", name)
 		}
 	}
 	if !strings.Contains(log.String(), "worker 1: Slurm job ") {

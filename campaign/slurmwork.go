@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kcmin/kcmin/build"
+	"github.com/kcmin/kcmin/report"
 	"github.com/kcmin/kcmin/slurm"
 )
 
@@ -73,6 +74,8 @@ type remoteJob struct {
 	Test      int
 	TestDir   string
 	Config    string // the resolved .config to place
+	// ELF asks for what the build's vmlinux.o and vmlinux hold.
+	ELF bool `json:",omitempty"`
 }
 
 // A remoteFinding is what `kcmin worker` found, written beside the job.
@@ -85,6 +88,11 @@ type remoteFinding struct {
 	Signature []string
 	Reason    string
 	Notes     []string
+	// TimedOut and Failed say how make ended; ELF is what the ELF files
+	// hold, when the job asked.
+	TimedOut bool                       `json:",omitempty"`
+	Failed   bool                       `json:",omitempty"`
+	ELF      map[string]report.ELFFacts `json:",omitempty"`
 }
 
 const (
@@ -237,7 +245,7 @@ func (w *worker) runRemote(ctx context.Context, j job) (finding, error) {
 		dir = j.build
 	}
 	spec := remoteJob{Campaign: w.campaign, Workdir: w.workdir, Make: *w.make, Target: w.target,
-		Dir: dir, Fresh: j.fresh, Recompile: j.recompile, Test: j.test, TestDir: j.dir, Config: config}
+		Dir: dir, Fresh: j.fresh, Recompile: j.recompile, Test: j.test, TestDir: j.dir, Config: config, ELF: j.elf}
 	data, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return finding{}, err
@@ -304,7 +312,8 @@ func readFinding(path string) (finding, error) {
 	if err := json.Unmarshal(data, &rf); err != nil {
 		return finding{}, fmt.Errorf("read what the node found: %s: %w", path, err)
 	}
-	f := finding{built: rf.Built, buildMS: rf.BuildMS, judgeMS: rf.JudgeMS, peakRSS: rf.PeakRSS}
+	f := finding{built: rf.Built, buildMS: rf.BuildMS, judgeMS: rf.JudgeMS, peakRSS: rf.PeakRSS,
+		timedOut: rf.TimedOut, failed: rf.Failed, elf: rf.ELF}
 	f.judgement.Signature, f.judgement.Reason, f.judgement.Notes = rf.Signature, rf.Reason, rf.Notes
 	if err := f.judgement.Verdict.UnmarshalText([]byte(rf.Verdict)); err != nil {
 		return finding{}, fmt.Errorf("read what the node found: %s: %w", path, err)
@@ -346,12 +355,13 @@ func RunJob(ctx context.Context, path string) error {
 	}
 	checks, _ := checksOf(s, filepath.Join(rj.Workdir, "cache"))
 	w := &worker{dir: rj.Dir, make: &rj.Make, target: rj.Target, checks: checks}
-	f, err := w.run(ctx, job{test: rj.Test, dir: rj.TestDir, config: config, fresh: rj.Fresh, recompile: rj.Recompile, phase: func(string) {}})
+	f, err := w.run(ctx, job{test: rj.Test, dir: rj.TestDir, config: config, fresh: rj.Fresh, recompile: rj.Recompile, elf: rj.ELF, phase: func(string) {}})
 	if err != nil {
 		return err
 	}
 	rf := remoteFinding{Built: f.built, BuildMS: f.buildMS, JudgeMS: f.judgeMS, PeakRSS: f.peakRSS,
-		Verdict: f.judgement.Verdict.String(), Signature: f.judgement.Signature, Reason: f.judgement.Reason, Notes: f.judgement.Notes}
+		Verdict: f.judgement.Verdict.String(), Signature: f.judgement.Signature, Reason: f.judgement.Reason, Notes: f.judgement.Notes,
+		TimedOut: f.timedOut, Failed: f.failed, ELF: f.elf}
 	out, err := json.MarshalIndent(rf, "", "  ")
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kcmin/kcmin/build"
 	"github.com/kcmin/kcmin/oracle"
+	"github.com/kcmin/kcmin/report"
 )
 
 // A worker runs one test in its own build dir: it places the resolved
@@ -62,6 +63,8 @@ type job struct {
 	recompile []string
 	// phase tells the coordinator what the worker does now ("building").
 	phase func(what string)
+	// elf asks for the ELF facts of the build (finding.elf).
+	elf bool
 }
 
 // A finding is what a worker found.
@@ -78,6 +81,10 @@ type finding struct {
 	// timedOut and failed say how make ended: killed at the build
 	// timeout, or not with status 0.
 	timedOut, failed bool
+	// elf is what the build dir's vmlinux.o and vmlinux hold, when the
+	// job asked (a toolchain of the matrix built on a Slurm node, whose
+	// build dir this machine cannot read).
+	elf map[string]report.ELFFacts
 }
 
 // run runs the job: place, build, judge. An error is a fault around the
@@ -136,6 +143,9 @@ func (w *worker) run(ctx context.Context, j job) (finding, error) {
 		f.timedOut, f.failed = art.TimedOut, !art.OK()
 		if objs, err := build.ReadObjects(j.build, j.objs); err == nil {
 			f.objs, f.rebuilt = objs, objs.BuiltSince(since)
+		}
+		if j.elf {
+			f.elf = elfSummaries(j.build)
 		}
 		if why := unjudgeable(art); why != "" {
 			// Never evidence: neither "gone" nor, for a campaign that
