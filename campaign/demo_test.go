@@ -256,6 +256,38 @@ func TestRepeatsWhereBuilt(t *testing.T) {
 	}
 }
 
+// TestRepeatsCompilerWarning: a repeat of the bad config in its build dir
+// compiles nothing, and a compiler warns only of what it compiles: the
+// repeat compiles again the objects the first run warned of, so that a
+// failure made of compiler warnings shows in every run, as it is no
+// flake.
+func TestRepeatsCompilerWarning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the framewarn campaign")
+	}
+	s, err := Load(filepath.Join("..", "testdata", "campaigns", "framewarn.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Search.Flaky, s.Search.Repeats = true, 3
+	work := t.TempDir()
+	if _, err := Run(context.Background(), s, Options{Workdir: work}); err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	for _, rec := range journalOf(t, work) {
+		if rec.Role == roleBad {
+			runs++
+			if rec.Outcome != "reproduces" {
+				t.Errorf("run %d of the bad config (test %d, %s): %s (%s), want it to reproduce", rec.Attempt+1, rec.Test, rec.BuildDir, rec.Outcome, rec.Reason)
+			}
+		}
+	}
+	if runs != 3 {
+		t.Errorf("%d runs of the bad config, want 3", runs)
+	}
+}
+
 // TestCheckTwice: kcmin check of the same config twice uses the build dir
 // that built it, where nothing compiles again: the second check must see
 // objtool's warnings too, not "gone".
