@@ -70,7 +70,7 @@ type earlyClean struct {
 	ctx context.Context
 
 	// matrix, when set, also builds the campaign's toolchains of the
-	// culprits beside, each on a worker the tests leave free.
+	// culprits beside, each on a worker as one comes free.
 	matrix bool
 
 	mu      sync.Mutex

@@ -1177,7 +1177,7 @@ func (r *runner) runOn(ctx context.Context, w *worker, q question, req, pc *kcon
 				break
 			}
 		}
-	case q.role != roleBad && q.role != roleBase:
+	case q.role != roleBase:
 		j.recompile = append(j.recompile, warnedObjects(r.badSig)...)
 	}
 	// A local test goes to the build dir where it rebuilds least; a
