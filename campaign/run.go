@@ -1166,18 +1166,9 @@ func (r *runner) runOn(ctx context.Context, w *worker, q question, req, pc *kcon
 	j := job{test: test, dir: tdir, config: text, phase: func(what string) { r.setWorker(w.n, test, what) }}
 	j.recompile = r.relinked()
 	// The bad config's signature is known once its runs are judged; the
-	// base runs beside them and needs none; a repeat of the bad config,
-	// which compiles nothing, compiles the objects an earlier run warned
-	// of again.
-	switch {
-	case q.role == roleBad:
-		for a := range q.attempt {
-			if run, ok := r.answered(q.names, a); ok && run.Outcome == "reproduces" {
-				j.recompile = append(j.recompile, warnedObjects(run.Signature)...)
-				break
-			}
-		}
-	case q.role != roleBase:
+	// base runs beside them and needs none. (What the last build of the
+	// dir warned of is compiled again by the worker: readWarned.)
+	if q.role != roleBad && q.role != roleBase {
 		j.recompile = append(j.recompile, warnedObjects(r.badSig)...)
 	}
 	// A local test goes to the build dir where it rebuilds least; a

@@ -108,7 +108,7 @@ func (w *worker) run(ctx context.Context, j job) (finding, error) {
 		}
 		j.objs = nil
 	}
-	for _, o := range j.recompile {
+	for _, o := range append(j.recompile, readWarned(j.build)...) {
 		if err := os.Remove(filepath.Join(j.build, o)); err != nil && !os.IsNotExist(err) {
 			return f, fmt.Errorf("%s: %w", what, err)
 		}
@@ -164,7 +164,41 @@ func (w *worker) run(ctx context.Context, j job) (finding, error) {
 		return f, fmt.Errorf("judge %s: %w", what, err)
 	}
 	f.judgeMS, f.judgement = time.Since(start).Milliseconds(), jd
+	if w.target != "" {
+		if err := writeWarned(j.build, warnedObjects(jd.Signature)); err != nil {
+			return f, fmt.Errorf("%s: %w", what, err)
+		}
+	}
 	return f, nil
+}
+
+// warnedFile, in a build dir, names the objects whose compiler warnings
+// the last judgement there held: the next build in the dir, of whatever
+// config and for whatever reason (a test, a repeat, kcmin check),
+// compiles them again, since a compiler warns only of what it compiles,
+// and an object left alone would look like a warning gone.
+const warnedFile = ".kcmin-warned"
+
+// readWarned is what warnedFile of a build dir names; none when absent.
+func readWarned(dir string) []string {
+	data, err := os.ReadFile(filepath.Join(dir, warnedFile))
+	if err != nil {
+		return nil
+	}
+	return strings.Fields(string(data))
+}
+
+// writeWarned records objs in warnedFile of a build dir, or removes it
+// when there are none.
+func writeWarned(dir string, objs []string) error {
+	path := filepath.Join(dir, warnedFile)
+	if len(objs) == 0 {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		return nil
+	}
+	return os.WriteFile(path, []byte(strings.Join(objs, "\n")+"\n"), 0o644)
 }
 
 // build builds the job's config, through the memory gate: alone, or
