@@ -38,6 +38,9 @@ const (
 	variantNotBuilt = "not built yet"
 )
 
+// ownVariant names the campaign's own toolchain's row.
+const ownVariant = "campaign"
+
 // matrixDir holds the variants' folders and their journal.
 const matrixDir = "matrix"
 
@@ -323,7 +326,7 @@ func rowText(row report.VariantRow) string {
 // ownRow is the campaign's own toolchain: the clean build of the result
 // is its build with it.
 func (r *runner) ownRow(final Final) report.VariantRow {
-	row := report.VariantRow{Name: "campaign", Vars: r.spec.Kernel.MakeVars, Own: true, Result: final.Clean}
+	row := report.VariantRow{Name: ownVariant, Vars: r.spec.Kernel.MakeVars, Own: true, Result: final.Clean}
 	for _, v := range r.versions {
 		// The toolchain's: the kernel's and QEMU's are no part of it.
 		if !strings.HasPrefix(v, "Linux ") && !strings.HasPrefix(v, "QEMU ") {

@@ -61,6 +61,10 @@ timeout = "soon"
 
 [[matrix]]
 make_vars = ["LLVM=-22"]
+
+[[matrix]]
+name = "campaign"
+make_vars = ["LLVM=-22"]
 `
 	_, err = Load(writeSpec(t, dir, bad))
 	if err == nil {
@@ -76,6 +80,7 @@ make_vars = ["LLVM=-22"]
 		at(9) + "matrix[1].vmlinux_o_linker: set LD= or vmlinux_o_linker, not both",
 		at(10) + `matrix[1].timeout: bad duration "soon"`,
 		"matrix[2]: missing name",
+		at(16) + `matrix[3].name: "campaign" names the campaign's own toolchain`,
 	} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("errors lack %q:\n%s", w, msg)

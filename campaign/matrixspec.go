@@ -92,6 +92,8 @@ func (l *loader) loadMatrix(p *[]map[string]toml.Primitive, s *Spec) {
 			l.errorf(fmt.Sprintf("matrix[%d]", i), "missing name: a word that names the variant in the report, e.g. name = \"clang-22\"")
 		case !variantName.MatchString(name):
 			l.errorf(key("name"), "%q: a word of letters, digits and _.+- (it names the variant's folder)", name)
+		case name == ownVariant:
+			l.errorf(key("name"), "%q names the campaign's own toolchain in the report: choose another", name)
 		case seen[name]:
 			l.errorf(key("name"), "%q names an earlier variant too", name)
 		}
