@@ -179,13 +179,20 @@ func (w *worker) run(ctx context.Context, j job) (finding, error) {
 // and an object left alone would look like a warning gone.
 const warnedFile = ".kcmin-warned"
 
-// readWarned is what warnedFile of a build dir names; none when absent.
+// readWarned is what warnedFile of a build dir names, objects inside it
+// only; none when absent.
 func readWarned(dir string) []string {
 	data, err := os.ReadFile(filepath.Join(dir, warnedFile))
 	if err != nil {
 		return nil
 	}
-	return strings.Fields(string(data))
+	var out []string
+	for _, o := range strings.Fields(string(data)) {
+		if filepath.IsLocal(o) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // writeWarned records objs in warnedFile of a build dir, or removes it
